@@ -1,0 +1,8 @@
+export {
+  InvalidSessionError,
+  parseSessionUser,
+  ROLES,
+  type Role,
+  type SessionUser,
+  sessionUserSchema,
+} from './session.ts';

@@ -1,0 +1,72 @@
+import { parseSessionUser, type SessionUser } from '@acme/auth';
+import { ZenStackClient } from '@zenstackhq/orm';
+import { PostgresDialect } from '@zenstackhq/orm/dialects/postgres';
+import { PolicyPlugin } from '@zenstackhq/plugin-policy';
+import type pg from 'pg';
+import { schema } from '../zenstack/schema.ts';
+import { readDbConfig } from './config.ts';
+import { openPool } from './pool.ts';
+
+function buildBaseClient(pool: pg.Pool) {
+  return new ZenStackClient(schema, {
+    dialect: new PostgresDialect({ pool }),
+    plugins: [new PolicyPlugin()],
+  });
+}
+
+/** The policy-enforcing client type `createDb` returns. */
+export type EnhancedClient = ReturnType<typeof buildBaseClient>;
+
+interface Connection {
+  pool: pg.Pool;
+  base: EnhancedClient;
+}
+
+// One pool and one base client per process, opened on first use so that
+// importing this package (for types, in a build step) needs no database.
+let connection: Connection | undefined;
+
+function connect(): Connection {
+  if (!connection) {
+    const pool = openPool(readDbConfig());
+    connection = { pool, base: buildBaseClient(pool) };
+  }
+  return connection;
+}
+
+/**
+ * A database client that enforces the schema's access rules for `session`
+ * in every query. Cheap: it binds the auth context to the shared client and
+ * opens nothing. `null` means anonymous, which the rules let see nothing.
+ *
+ * The session is validated at runtime: a payload with an unknown role or a
+ * missing id throws `InvalidSessionError` instead of acting as some user.
+ *
+ * @example
+ * const db = createDb({ id: 'u_1', role: 'USER' });
+ * await db.clinic.findMany({ orderBy: { name: 'asc' } });
+ */
+export function createDb(session: SessionUser | null): EnhancedClient {
+  const { base } = connect();
+  if (session === null) return base;
+  const { id, role } = parseSessionUser(session);
+  return base.$setAuth({ id, role });
+}
+
+/**
+ * Closes the shared pool (graceful shutdown, end of a script or test file).
+ * Waits for checked-out connections to be released. A later `createDb` opens
+ * a new pool.
+ */
+export async function closeDb(): Promise<void> {
+  const current = connection;
+  connection = undefined;
+  if (current) await current.base.$disconnect();
+}
+
+/** Pool counters for health checks and metrics. */
+export function poolStats(): { total: number; idle: number; waiting: number } | null {
+  if (!connection) return null;
+  const { totalCount, idleCount, waitingCount } = connection.pool;
+  return { total: totalCount, idle: idleCount, waiting: waitingCount };
+}

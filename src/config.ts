@@ -1,0 +1,85 @@
+/**
+ * Connection settings, read once from the environment. Every setting has a
+ * default except DATABASE_URL; bad values fail loudly instead of silently
+ * falling back, because a mistyped pool size is a production incident.
+ */
+export interface DbConfig {
+  /** PostgreSQL connection string. Never log it: use {@link redactUrl}. */
+  connectionString: string;
+  /** Connections in the process-wide pool (DB_POOL_MAX, default 10). */
+  poolMax: number;
+  /** How long a query waits for a free connection before failing (DB_POOL_TIMEOUT_MS, default 5000). */
+  connectionTimeoutMillis: number;
+  /** Idle connections are closed after this long (DB_IDLE_TIMEOUT_MS, default 10000). */
+  idleTimeoutMillis: number;
+  /** Server-side statement_timeout for every connection, 0 = off (DB_STATEMENT_TIMEOUT_MS, default 30000). */
+  statementTimeoutMillis: number;
+  /** Shown in pg_stat_activity (DB_APPLICATION_NAME, default "acme-db"). */
+  applicationName: string;
+}
+
+export class DbConfigError extends Error {
+  override readonly name = 'DbConfigError';
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function intSetting(env: Env, name: string, fallback: number, min: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) {
+    throw new DbConfigError(`${name} must be an integer >= ${min}, got "${raw}"`);
+  }
+  return value;
+}
+
+/**
+ * @example
+ * readDbConfig({ DATABASE_URL: 'postgresql://app:secret@localhost/acme' }).poolMax // => 10
+ */
+export function readDbConfig(env: Env = process.env): DbConfig {
+  const connectionString = env.DATABASE_URL;
+  if (!connectionString) {
+    throw new DbConfigError(
+      'DATABASE_URL is not set. Set it to a PostgreSQL connection string, e.g. ' +
+        'postgresql://user:password@localhost:5432/acme (see .env.example).',
+    );
+  }
+  let protocol: string;
+  try {
+    protocol = new URL(connectionString).protocol;
+  } catch {
+    throw new DbConfigError('DATABASE_URL is not a valid URL (value not shown: it may hold a password).');
+  }
+  if (protocol !== 'postgresql:' && protocol !== 'postgres:') {
+    throw new DbConfigError(`DATABASE_URL must start with postgresql:// or postgres://, got ${protocol}//`);
+  }
+  return {
+    connectionString,
+    poolMax: intSetting(env, 'DB_POOL_MAX', 10, 1),
+    connectionTimeoutMillis: intSetting(env, 'DB_POOL_TIMEOUT_MS', 5_000, 1),
+    idleTimeoutMillis: intSetting(env, 'DB_IDLE_TIMEOUT_MS', 10_000, 0),
+    statementTimeoutMillis: intSetting(env, 'DB_STATEMENT_TIMEOUT_MS', 30_000, 0),
+    applicationName: env.DB_APPLICATION_NAME || 'acme-db',
+  };
+}
+
+/**
+ * The connection string with its password masked, for logs and errors.
+ *
+ * @example
+ * redactUrl('postgresql://app:s3cret@db:5432/acme') // => 'postgresql://app:***@db:5432/acme'
+ */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    parsed.searchParams.forEach((_, key) => {
+      if (/pass|secret|key/i.test(key)) parsed.searchParams.set(key, '***');
+    });
+    return parsed.toString();
+  } catch {
+    return '<unparseable connection string>';
+  }
+}

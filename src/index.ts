@@ -1,0 +1,5 @@
+export type { SessionUser } from '@acme/auth';
+export type { Auth, Clinic, Treatment, TreatmentsByClinic } from '../zenstack/models.ts';
+export { closeDb, createDb, type EnhancedClient, poolStats } from './client.ts';
+export { type DbConfig, readDbConfig, redactUrl } from './config.ts';
+export { DbConfigError, InvalidSessionError, ORMError, ORMErrorReason, RejectedByPolicyReason } from './errors.ts';

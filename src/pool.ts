@@ -1,0 +1,43 @@
+import pg from 'pg';
+import { type DbConfig, redactUrl } from './config.ts';
+
+/**
+ * Opens the pg pool for a config. The one place pool options are decided.
+ *
+ * An idle client can fail (server restart, `pg_terminate_backend`); without
+ * an 'error' listener pg re-throws that on the pool and kills the process.
+ * The pool drops the broken client by itself, so we only report it.
+ */
+export function openPool(config: DbConfig, onError: (err: Error) => void = reportIdleError): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: config.connectionString,
+    max: config.poolMax,
+    connectionTimeoutMillis: config.connectionTimeoutMillis,
+    idleTimeoutMillis: config.idleTimeoutMillis,
+    application_name: config.applicationName,
+    // Sent in the startup packet: no extra round trip per connection.
+    ...(config.statementTimeoutMillis > 0 ? { statement_timeout: config.statementTimeoutMillis } : {}),
+  });
+  pool.on('error', (err) => onError(scrubSecret(err, config.connectionString)));
+  return pool;
+}
+
+function reportIdleError(err: Error): void {
+  console.warn(`[@acme/db] idle connection failed and was dropped: ${err.message}`);
+}
+
+/** Makes sure an error from the driver cannot carry the password onward. */
+export function scrubSecret<E extends Error>(err: E, connectionString: string): E {
+  let password = '';
+  try {
+    password = decodeURIComponent(new URL(connectionString).password);
+  } catch {
+    return err;
+  }
+  if (!password) return err;
+  const redacted = redactUrl(connectionString);
+  const clean = (s: string) => s.split(connectionString).join(redacted).split(password).join('***');
+  err.message = clean(err.message);
+  if (err.stack) err.stack = clean(err.stack);
+  return err;
+}
