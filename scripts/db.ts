@@ -10,6 +10,7 @@ import { readDbConfig } from '../src/config.ts';
 import { baseline } from './lib/baseline.ts';
 import { describeTarget } from './lib/database.ts';
 import { checkDrift } from './lib/drift.ts';
+import { deployMigrations, migrateDev } from './lib/migrate.ts';
 import { loadDotEnv, runTool } from './lib/tool-env.ts';
 
 const [command = 'help', ...rest] = process.argv.slice(2);
@@ -20,6 +21,7 @@ function flags<T extends Record<string, { type: 'string' | 'boolean' }>>(options
   return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
 }
 
+/** DATABASE_URL from the environment or .env; announced without its password. */
 function databaseUrl(): string {
   loadDotEnv();
   const url = readDbConfig().connectionString;
@@ -35,67 +37,54 @@ async function prisma(...args: string[]): Promise<number> {
   return (await runTool('prisma', args)).code;
 }
 
-async function status(): Promise<number> {
-  const code = await prisma('migrate', 'status');
-  const drift = await checkDrift(databaseUrlCached);
-  if (drift.kind === 'skipped') console.log(`Drift check skipped: ${drift.reason}`);
-  else if (drift.kind === 'in-sync')
-    console.log('No drift: the database matches the schema the applied migrations build.');
-  else {
-    console.error(
-      `Drift detected: the database differs from the migration history.\nSQL from the migrations' schema to the live one:\n\n${drift.sql}\n`,
-    );
-    return 2;
-  }
-  return code;
-}
-
-let databaseUrlCached = '';
 const commands: Record<string, () => Promise<number>> = {
   generate,
+
   async push() {
     const f = flags({ 'accept-data-loss': { type: 'boolean' }, 'force-reset': { type: 'boolean' } });
     databaseUrl();
     if ((await generate()) !== 0) return 1;
-    return prisma(
-      'db',
-      'push',
-      '--skip-generate',
+    const extra = [
       ...(f['accept-data-loss'] ? ['--accept-data-loss'] : []),
       ...(f['force-reset'] ? ['--force-reset'] : []),
-    );
+    ];
+    return prisma('db', 'push', '--skip-generate', ...extra);
   },
+
   async migrate() {
     const f = flags({ name: { type: 'string' }, 'create-only': { type: 'boolean' }, baseline: { type: 'boolean' } });
-    databaseUrlCached = databaseUrl();
-    if (f.baseline) return baseline(databaseUrlCached);
+    const url = databaseUrl();
+    if (f.baseline) return baseline(url);
     if ((await generate()) !== 0) return 1;
-    // Without a TTY Prisma cannot prompt for a name; give it one instead of failing.
-    const name = f.name ?? (process.stdin.isTTY ? undefined : 'migration');
-    return prisma(
-      'migrate',
-      'dev',
-      '--skip-generate',
-      '--skip-seed',
-      ...(name ? ['--name', name] : []),
-      ...(f['create-only'] ? ['--create-only'] : []),
-    );
+    return migrateDev(url, { ...(f.name ? { name: f.name } : {}), createOnly: f['create-only'] === true });
   },
+
   async deploy() {
     flags({});
-    databaseUrl();
-    return prisma('migrate', 'deploy');
+    await deployMigrations(databaseUrl());
+    return 0;
   },
+
   async status() {
     flags({});
-    databaseUrlCached = databaseUrl();
-    return status();
+    const url = databaseUrl();
+    const code = await prisma('migrate', 'status');
+    const drift = await checkDrift(url);
+    if (drift.kind === 'skipped') console.log(`Drift check skipped: ${drift.reason}`);
+    if (drift.kind === 'in-sync') console.log('No drift: the database matches the schema its migrations build.');
+    if (drift.kind === 'drift') {
+      console.error(`Drift detected: the database differs from the migration history.\n\n${drift.sql}\n`);
+      return 2;
+    }
+    return code;
   },
+
   async reset() {
     const f = flags({ force: { type: 'boolean' } });
     databaseUrl();
     return prisma('migrate', 'reset', '--skip-generate', '--skip-seed', ...(f.force ? ['--force'] : []));
   },
+
   async baseline() {
     flags({});
     return baseline(databaseUrl());

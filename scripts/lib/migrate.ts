@@ -1,0 +1,87 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { checkDrift } from './drift.ts';
+import { MIGRATIONS_DIR, PRISMA_SCHEMA, runTool } from './tool-env.ts';
+
+/**
+ * Applies the committed migrations to `url` — the deploy path: what
+ * `pnpm db:migrate:deploy` runs in CI and production, and what every test
+ * database is built with. Throws with Prisma's output when it fails.
+ */
+export async function deployMigrations(url: string, opts: { quiet?: boolean } = {}): Promise<void> {
+  const res = await runTool('prisma', ['migrate', 'deploy'], {
+    env: { DATABASE_URL: url },
+    quiet: opts.quiet ?? false,
+  });
+  if (res.code !== 0) throw new Error(`migrate deploy failed (exit ${res.code}):\n${res.stdout}${res.stderr}`);
+}
+
+/** `add patient Table!` -> `add_patient_table`, as Prisma names migration folders. */
+export function migrationSlug(name: string): string {
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .slice(0, 200);
+}
+
+/** A name from the first change when none is given: `-- AlterTable` on "Clinic" -> `altertable_clinic`. */
+function autoName(sql: string): string {
+  const kind = /^-- (\w+)/m.exec(sql)?.[1] ?? 'migration';
+  const table = /"(\w+)"/.exec(sql)?.[1];
+  return migrationSlug(table ? `${kind} ${table}` : kind);
+}
+
+const DESTRUCTIVE = /\b(DROP (TABLE|COLUMN|INDEX|TYPE)|ALTER COLUMN "\w+" (SET DATA )?TYPE|SET NOT NULL)\b/i;
+
+/**
+ * `pnpm db:migrate`: apply what is pending, refuse to build on a drifted
+ * database, turn the difference between the migrations and the schema into a
+ * new migration folder, and apply it.
+ *
+ * Prisma's own `migrate dev` cannot be used here: on the WebAssembly engine
+ * it fails at its data-loss check ("shadow DB must be provided through an
+ * external factory") as soon as one migration exists. The steps below are the
+ * same ones, each a Prisma command that works offline.
+ */
+export async function migrateDev(url: string, opts: { name?: string; createOnly?: boolean }): Promise<number> {
+  await deployMigrations(url);
+  const drift = await checkDrift(url);
+  if (drift.kind === 'drift') {
+    console.error(
+      `Drift detected: the database differs from the migration history, so a new migration built on it would be wrong.\n\n${drift.sql}\n\n` +
+        'Reset the development database (`pnpm db:reset`) or undo the manual change, then run this again.',
+    );
+    return 2;
+  }
+  if (drift.kind === 'skipped') console.log(`Drift check skipped: ${drift.reason}`);
+
+  const diff = await runTool(
+    'prisma',
+    ['migrate', 'diff', '--from-migrations', MIGRATIONS_DIR, '--to-schema-datamodel', PRISMA_SCHEMA, '--script'],
+    { env: { DATABASE_URL: url }, quiet: true },
+  );
+  if (diff.code !== 0) throw new Error(`could not compute the schema change:\n${diff.stderr}`);
+  const sql = diff.stdout.trim();
+  if (sql === '' || sql.startsWith('-- This is an empty migration')) {
+    console.log('No schema changes: the migrations already describe zenstack/schema.zmodel.');
+    return 0;
+  }
+
+  const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
+  const folder = `${stamp}_${opts.name ? migrationSlug(opts.name) : autoName(sql)}`;
+  mkdirSync(path.join(MIGRATIONS_DIR, folder));
+  writeFileSync(path.join(MIGRATIONS_DIR, folder, 'migration.sql'), `${sql}\n`);
+  console.log(`Created migrations/${folder}/migration.sql`);
+  if (DESTRUCTIVE.test(sql)) {
+    console.warn('Warning: this migration drops or rewrites existing data. Review it before committing.');
+  }
+  if (opts.createOnly) {
+    console.log(
+      'Not applied (--create-only). Edit it if needed, then run `pnpm db:migrate` or `pnpm db:migrate:deploy`.',
+    );
+    return 0;
+  }
+  await deployMigrations(url);
+  return 0;
+}

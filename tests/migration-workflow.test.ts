@@ -1,0 +1,146 @@
+/** The db:* commands as developers and CI run them, against real databases. */
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { committedMigrations } from '../scripts/lib/baseline.ts';
+import { createScratchDatabase, dropDatabase, withClient } from '../scripts/lib/database.ts';
+import { runDbScript } from './support/run-db-script.ts';
+
+const created: string[] = [];
+async function emptyDatabase(): Promise<string> {
+  const url = await createScratchDatabase(inject('testServerUrl'), 'acme_wf');
+  created.push(url);
+  return url;
+}
+afterAll(async () => {
+  for (const url of created) await dropDatabase(url);
+});
+
+const appliedMigrations = (url: string) =>
+  withClient(url, async (c) => (await c.query('SELECT migration_name FROM _prisma_migrations ORDER BY 1')).rows);
+
+describe('db:migrate:deploy', () => {
+  it('applies every committed migration once, and a second run changes nothing', async () => {
+    const url = await emptyDatabase();
+    const first = await runDbScript(['deploy'], url);
+    expect(first.code, first.output).toBe(0);
+    const second = await runDbScript(['deploy'], url);
+    expect(second.code, second.output).toBe(0);
+    expect(second.output).toContain('No pending migrations to apply');
+    expect(await appliedMigrations(url)).toEqual(committedMigrations().map((m) => ({ migration_name: m })));
+  });
+
+  it('never prints the password of the connection string', async () => {
+    const url = await emptyDatabase();
+    const password = decodeURIComponent(new URL(url).password);
+    const res = await runDbScript(['deploy'], url);
+    expect(password.length).toBeGreaterThan(3);
+    expect(res.output).not.toContain(password);
+    expect(res.output).toContain(':***@');
+  });
+});
+
+describe('db:status', () => {
+  it('reports pending migrations on a database that has none applied, and exits non-zero', async () => {
+    const url = await emptyDatabase();
+    const res = await runDbScript(['status'], url);
+    expect(res.code).not.toBe(0);
+    expect(res.output).toMatch(/not yet been applied/);
+    expect(res.output).toContain(committedMigrations()[0]);
+  });
+
+  it('reports drift when the database was changed by hand', async () => {
+    const url = await emptyDatabase();
+    expect((await runDbScript(['deploy'], url)).code).toBe(0);
+    await withClient(url, (c) => c.query('ALTER TABLE "Clinic" ADD COLUMN "fax" text'));
+    const res = await runDbScript(['status'], url);
+    expect(res.code).toBe(2);
+    expect(res.output).toContain('Drift detected');
+    expect(res.output).toMatch(/ADD COLUMN\s+"fax" TEXT/);
+  });
+
+  it('is clean right after deploy', async () => {
+    const url = await emptyDatabase();
+    expect((await runDbScript(['deploy'], url)).code).toBe(0);
+    const res = await runDbScript(['status'], url);
+    expect(res.code, res.output).toBe(0);
+    expect(res.output).toContain('No drift');
+  });
+});
+
+describe('db:baseline', () => {
+  it('records the migrations of a pushed database as applied without running them', async () => {
+    const url = await emptyDatabase();
+    expect((await runDbScript(['push'], url)).code).toBe(0);
+    await withClient(url, (c) =>
+      c.query(`INSERT INTO "Clinic" (id, name, code, "updatedAt") VALUES ('keep', 'Kept', 'K', now())`),
+    );
+    const res = await runDbScript(['migrate', '--baseline'], url);
+    expect(res.code, res.output).toBe(0);
+    expect(await appliedMigrations(url)).toHaveLength(committedMigrations().length);
+    const deploy = await runDbScript(['deploy'], url);
+    expect(deploy.output).toContain('No pending migrations');
+    // Nothing was re-run: the row written before the baseline is still there.
+    expect((await withClient(url, (c) => c.query(`SELECT name FROM "Clinic" WHERE id = 'keep'`))).rows).toEqual([
+      { name: 'Kept' },
+    ]);
+  });
+
+  it('refuses to baseline a database whose schema differs from the migrations', async () => {
+    const url = await emptyDatabase();
+    expect((await runDbScript(['push'], url)).code).toBe(0);
+    await withClient(url, (c) => c.query('ALTER TABLE "Treatment" DROP COLUMN "description"'));
+    const res = await runDbScript(['baseline'], url);
+    expect(res.code).toBe(1);
+    expect(res.output).toContain('Refusing to baseline');
+    expect(
+      await withClient(url, async (c) => (await c.query(`SELECT to_regclass('_prisma_migrations') AS t`)).rows[0]),
+    ).toEqual({ t: null });
+  });
+});
+
+describe('db:migrate', () => {
+  it('turns a schema change into a new, named migration folder and applies it', async () => {
+    const root = path.resolve(import.meta.dirname, '..');
+    const copy = mkdtempSync(path.join(tmpdir(), 'acme-repo-'));
+    try {
+      for (const entry of [
+        'package.json',
+        'prisma.config.ts',
+        'tsconfig.json',
+        'zenstack',
+        'migrations',
+        'scripts',
+        'src',
+        'packages',
+      ]) {
+        cpSync(path.join(root, entry), path.join(copy, entry), { recursive: true });
+      }
+      symlinkSync(path.join(root, 'node_modules'), path.join(copy, 'node_modules'));
+      const clinicModel = path.join(copy, 'zenstack/models/clinic.zmodel');
+      writeFileSync(
+        clinicModel,
+        readFileSync(clinicModel, 'utf8').replace(
+          '  code      String   @unique',
+          '  code      String   @unique\n  phone     String?',
+        ),
+      );
+      const url = await emptyDatabase();
+      const res = await runDbScript(['migrate', '--', '--name', 'add_clinic_phone'], url, copy);
+      expect(res.code, res.output).toBe(0);
+      const added = readdirSync(path.join(copy, 'migrations')).filter((d) => d.endsWith('_add_clinic_phone'));
+      expect(added).toHaveLength(1);
+      const sql = readFileSync(path.join(copy, 'migrations', added[0] as string, 'migration.sql'), 'utf8');
+      expect(sql).toMatch(/ALTER TABLE "Clinic" ADD COLUMN\s+"phone" TEXT/);
+      const cols = await withClient(url, (c) =>
+        c.query(
+          `SELECT column_name FROM information_schema.columns WHERE table_name = 'Clinic' AND column_name = 'phone'`,
+        ),
+      );
+      expect(cols.rows).toHaveLength(1);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,56 @@
+import type { SessionUser } from '@acme/auth';
+import { ZenStackClient } from '@zenstackhq/orm';
+import { PostgresDialect } from '@zenstackhq/orm/dialects/postgres';
+import Decimal from 'decimal.js';
+import pg from 'pg';
+import { schema } from '../../zenstack/schema.ts';
+
+/**
+ * A client with no access rules, for arranging fixtures and reading the
+ * database back after a denied write. Tests only: the package itself exports
+ * no policy-free client.
+ */
+export function openUnrestrictedDb() {
+  const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 2 });
+  return new ZenStackClient(schema, { dialect: new PostgresDialect({ pool }) });
+}
+export type UnrestrictedDb = ReturnType<typeof openUnrestrictedDb>;
+
+export const SESSIONS = {
+  anonymous: null,
+  user: { id: 'user-1', role: 'USER' },
+  support: { id: 'support-1', role: 'SUPPORT' },
+  admin: { id: 'admin-1', role: 'ADMIN' },
+} as const satisfies Record<string, SessionUser | null>;
+export type SessionName = keyof typeof SESSIONS;
+export const SESSION_NAMES = Object.keys(SESSIONS) as SessionName[];
+
+/** A money value as the ORM takes it. */
+export const dec = (value: string) => new Decimal(value);
+
+let seq = 0;
+/** Unique-enough suffix for codes and names within one test database. */
+export function uid(prefix = 'x'): string {
+  seq += 1;
+  return `${prefix}-${process.pid}-${seq}`;
+}
+
+/** Every row of every table, ordered: compare before/after to prove nothing changed. */
+export async function snapshot(db: UnrestrictedDb) {
+  const [clinics, treatments, links] = await Promise.all([
+    db.clinic.findMany({ orderBy: { id: 'asc' } }),
+    db.treatment.findMany({ orderBy: { id: 'asc' } }),
+    db.treatmentsByClinic.findMany({ orderBy: { id: 'asc' } }),
+  ]);
+  return { clinics, treatments, links };
+}
+
+/** A clinic, a treatment and the link between them. */
+export async function arrangeLinked(db: UnrestrictedDb) {
+  const clinic = await db.clinic.create({ data: { name: uid('Clinic'), code: uid('C') } });
+  const treatment = await db.treatment.create({ data: { name: uid('Treatment'), price: dec('120.50') } });
+  const link = await db.treatmentsByClinic.create({
+    data: { clinicId: clinic.id, treatmentId: treatment.id, priceOverride: dec('99.90') },
+  });
+  return { clinic, treatment, link };
+}
