@@ -40,18 +40,20 @@ export interface RunOptions {
   /** Capture stdout instead of streaming it (stderr always streams unless quiet). */
   capture?: boolean;
   quiet?: boolean;
+  cwd?: string;
 }
 
-/** Runs the prisma or zen CLI with the current Node binary; resolves with its exit code and output. */
-export function runTool(
-  tool: keyof typeof BIN,
-  args: readonly string[],
-  opts: RunOptions = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `node <args>` with the current Node binary, streaming or capturing its output. */
+export function runNode(args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const preload = tool === 'prisma' ? ['--require', path.join(import.meta.dirname, 'unref-engine-timers.cjs')] : [];
-    const child = spawn(process.execPath, [...preload, BIN[tool], ...args], {
-      cwd: ROOT,
+    const child = spawn(process.execPath, args, {
+      cwd: opts.cwd ?? ROOT,
       env: toolEnv(opts.env),
       stdio: ['inherit', opts.capture || opts.quiet ? 'pipe' : 'inherit', opts.quiet ? 'pipe' : 'inherit'],
     });
@@ -66,4 +68,10 @@ export function runTool(
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
   });
+}
+
+/** Runs the prisma or zen CLI; resolves with its exit code and output. */
+export function runTool(tool: keyof typeof BIN, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  const preload = tool === 'prisma' ? ['--require', path.join(import.meta.dirname, 'unref-engine-timers.cjs')] : [];
+  return runNode([...preload, BIN[tool], ...args], opts);
 }
