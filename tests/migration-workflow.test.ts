@@ -100,32 +100,49 @@ describe('db:baseline', () => {
   });
 });
 
+/** A copy of the repo (sharing node_modules) whose clinic model gains a nullable `phone` column. */
+async function withEditedRepo(fn: (copy: string, setPhone: (present: boolean) => void) => Promise<void>) {
+  const root = path.resolve(import.meta.dirname, '..');
+  const copy = mkdtempSync(path.join(tmpdir(), 'acme-repo-'));
+  try {
+    for (const entry of [
+      'package.json',
+      'prisma.config.ts',
+      'tsconfig.json',
+      'zenstack',
+      'migrations',
+      'scripts',
+      'src',
+      'packages',
+    ]) {
+      cpSync(path.join(root, entry), path.join(copy, entry), { recursive: true });
+    }
+    symlinkSync(path.join(root, 'node_modules'), path.join(copy, 'node_modules'));
+    const clinicModel = path.join(copy, 'zenstack/models/clinic.zmodel');
+    const original = readFileSync(clinicModel, 'utf8');
+    const withPhone = original.replace(
+      '  code      String   @unique',
+      '  code      String   @unique\n  phone     String?',
+    );
+    expect(withPhone).not.toBe(original);
+    await fn(copy, (present) => writeFileSync(clinicModel, present ? withPhone : original));
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
+}
+
+const phoneColumn = (url: string) =>
+  withClient(
+    url,
+    async (c) =>
+      (await c.query(`SELECT 1 FROM information_schema.columns WHERE table_name = 'Clinic' AND column_name = 'phone'`))
+        .rows,
+  );
+
 describe('db:migrate', () => {
   it('turns a schema change into a new, named migration folder and applies it', async () => {
-    const root = path.resolve(import.meta.dirname, '..');
-    const copy = mkdtempSync(path.join(tmpdir(), 'acme-repo-'));
-    try {
-      for (const entry of [
-        'package.json',
-        'prisma.config.ts',
-        'tsconfig.json',
-        'zenstack',
-        'migrations',
-        'scripts',
-        'src',
-        'packages',
-      ]) {
-        cpSync(path.join(root, entry), path.join(copy, entry), { recursive: true });
-      }
-      symlinkSync(path.join(root, 'node_modules'), path.join(copy, 'node_modules'));
-      const clinicModel = path.join(copy, 'zenstack/models/clinic.zmodel');
-      writeFileSync(
-        clinicModel,
-        readFileSync(clinicModel, 'utf8').replace(
-          '  code      String   @unique',
-          '  code      String   @unique\n  phone     String?',
-        ),
-      );
+    await withEditedRepo(async (copy, setPhone) => {
+      setPhone(true);
       const url = await emptyDatabase();
       const res = await runDbScript(['migrate', '--', '--name', 'add_clinic_phone'], url, copy);
       expect(res.code, res.output).toBe(0);
@@ -133,14 +150,30 @@ describe('db:migrate', () => {
       expect(added).toHaveLength(1);
       const sql = readFileSync(path.join(copy, 'migrations', added[0] as string, 'migration.sql'), 'utf8');
       expect(sql).toMatch(/ALTER TABLE "Clinic" ADD COLUMN\s+"phone" TEXT/);
-      const cols = await withClient(url, (c) =>
-        c.query(
-          `SELECT column_name FROM information_schema.columns WHERE table_name = 'Clinic' AND column_name = 'phone'`,
-        ),
+      expect(await phoneColumn(url)).toHaveLength(1);
+    });
+  });
+});
+
+describe('db:push', () => {
+  it('refuses a change that would drop data unless --accept-data-loss is given', async () => {
+    await withEditedRepo(async (copy, setPhone) => {
+      const url = await emptyDatabase();
+      setPhone(true);
+      expect((await runDbScript(['push'], url, copy)).code).toBe(0);
+      await withClient(url, (c) =>
+        c.query(`INSERT INTO "Clinic" (id, name, code, "updatedAt", phone) VALUES ('p', 'P', 'P', now(), '555-0100')`),
       );
-      expect(cols.rows).toHaveLength(1);
-    } finally {
-      rmSync(copy, { recursive: true, force: true });
-    }
+      setPhone(false);
+      const refused = await runDbScript(['push'], url, copy);
+      expect(refused.code).not.toBe(0);
+      expect(refused.output).toContain('--accept-data-loss');
+      expect((await withClient(url, (c) => c.query(`SELECT phone FROM "Clinic"`))).rows).toEqual([
+        { phone: '555-0100' },
+      ]);
+      const accepted = await runDbScript(['push', '--', '--accept-data-loss'], url, copy);
+      expect(accepted.code, accepted.output).toBe(0);
+      expect(await phoneColumn(url)).toHaveLength(0);
+    });
   });
 });
