@@ -6,3 +6,4 @@ export {
   type SessionUser,
   sessionUserSchema,
 } from './session.ts';
+export { bearerToken, signSessionToken, type TokenProblem, UnauthenticatedError, verifySessionToken } from './token.ts';
