@@ -6,12 +6,11 @@
  * migrations in ./migrations. Usage: `tsx scripts/db.ts <command> [flags]`.
  */
 import { parseArgs } from 'node:util';
-import { readDbConfig } from '../src/config.ts';
 import { baseline } from './lib/baseline.ts';
-import { describeTarget } from './lib/database.ts';
 import { checkDrift } from './lib/drift.ts';
 import { deployMigrations, migrateDev } from './lib/migrate.ts';
-import { loadDotEnv, runTool } from './lib/tool-env.ts';
+import { withTargetDatabase } from './lib/target-database.ts';
+import { runTool } from './lib/tool-env.ts';
 
 const [command = 'help', ...rest] = process.argv.slice(2);
 // `pnpm db:migrate -- --name x` forwards the `--` itself.
@@ -19,14 +18,6 @@ const argv = rest.filter((a) => a !== '--');
 
 function flags<T extends Record<string, { type: 'string' | 'boolean' }>>(options: T) {
   return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
-}
-
-/** DATABASE_URL from the environment or .env; announced without its password. */
-function databaseUrl(): string {
-  loadDotEnv();
-  const url = readDbConfig().connectionString;
-  console.log(`[db] ${command}: ${describeTarget(url)}`);
-  return url;
 }
 
 async function generate(): Promise<number> {
@@ -37,12 +28,10 @@ async function prisma(...args: string[]): Promise<number> {
   return (await runTool('prisma', args)).code;
 }
 
-const commands: Record<string, () => Promise<number>> = {
-  generate,
-
+// Commands that need a database get its URL; `generate` does not.
+const commands: Record<string, (url: string) => Promise<number>> = {
   async push() {
     const f = flags({ 'accept-data-loss': { type: 'boolean' }, 'force-reset': { type: 'boolean' } });
-    databaseUrl();
     if ((await generate()) !== 0) return 1;
     const extra = [
       ...(f['accept-data-loss'] ? ['--accept-data-loss'] : []),
@@ -51,23 +40,21 @@ const commands: Record<string, () => Promise<number>> = {
     return prisma('db', 'push', '--skip-generate', ...extra);
   },
 
-  async migrate() {
+  async migrate(url) {
     const f = flags({ name: { type: 'string' }, 'create-only': { type: 'boolean' }, baseline: { type: 'boolean' } });
-    const url = databaseUrl();
     if (f.baseline) return baseline(url);
     if ((await generate()) !== 0) return 1;
     return migrateDev(url, { ...(f.name ? { name: f.name } : {}), createOnly: f['create-only'] === true });
   },
 
-  async deploy() {
+  async deploy(url) {
     flags({});
-    await deployMigrations(databaseUrl());
+    await deployMigrations(url);
     return 0;
   },
 
-  async status() {
+  async status(url) {
     flags({});
-    const url = databaseUrl();
     const code = await prisma('migrate', 'status');
     const drift = await checkDrift(url);
     if (drift.kind === 'skipped') console.log(`Drift check skipped: ${drift.reason}`);
@@ -81,24 +68,26 @@ const commands: Record<string, () => Promise<number>> = {
 
   async reset() {
     const f = flags({ force: { type: 'boolean' } });
-    databaseUrl();
     return prisma('migrate', 'reset', '--skip-generate', '--skip-seed', ...(f.force ? ['--force'] : []));
   },
 
-  async baseline() {
+  async baseline(url) {
     flags({});
-    return baseline(databaseUrl());
+    return baseline(url);
   },
 };
 
 const run = commands[command];
-if (!run) {
-  console.error(`Unknown command "${command}". Commands: ${Object.keys(commands).join(', ')}`);
+if (!run && command !== 'generate') {
+  console.error(`Unknown command "${command}". Commands: generate, ${Object.keys(commands).join(', ')}`);
   process.exit(64);
 }
+let code: number;
 try {
-  process.exitCode = await run();
+  code = run ? await withTargetDatabase(`db:${command}`, run) : await generate();
 } catch (err) {
   console.error(`[db] ${command} failed: ${(err as Error).message}`);
-  process.exitCode = 1;
+  code = 1;
 }
+// Explicit: the embedded server's exit hooks would otherwise reset the exit code.
+process.exit(code);

@@ -1,10 +1,11 @@
 /** The db:* commands as developers and CI run them, against real databases. */
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { committedMigrations } from '../scripts/lib/baseline.ts';
 import { createScratchDatabase, dropDatabase, withClient } from '../scripts/lib/database.ts';
+import { runNode } from '../scripts/lib/tool-env.ts';
 import { runDbScript } from './support/run-db-script.ts';
 
 const created: string[] = [];
@@ -104,6 +105,8 @@ describe('db:baseline', () => {
 async function withEditedRepo(fn: (copy: string, setPhone: (present: boolean) => void) => Promise<void>) {
   const root = path.resolve(import.meta.dirname, '..');
   const copy = mkdtempSync(path.join(tmpdir(), 'acme-repo-'));
+  // As root, embedded PostgreSQL runs as the `postgres` user, which must reach .data/ inside the copy.
+  chmodSync(copy, 0o755);
   try {
     for (const entry of [
       'package.json',
@@ -166,7 +169,7 @@ describe('db:push', () => {
       );
       setPhone(false);
       const refused = await runDbScript(['push'], url, copy);
-      expect(refused.code).not.toBe(0);
+      expect(refused.code, refused.output).not.toBe(0);
       expect(refused.output).toContain('--accept-data-loss');
       expect((await withClient(url, (c) => c.query(`SELECT phone FROM "Clinic"`))).rows).toEqual([
         { phone: '555-0100' },
@@ -174,6 +177,27 @@ describe('db:push', () => {
       const accepted = await runDbScript(['push', '--', '--accept-data-loss'], url, copy);
       expect(accepted.code, accepted.output).toBe(0);
       expect(await phoneColumn(url)).toHaveLength(0);
+    });
+  });
+});
+
+describe('without DATABASE_URL', () => {
+  it('uses the embedded development database under .data/, stops it afterwards, and keeps its data', async () => {
+    await withEditedRepo(async (copy) => {
+      const first = await runDbScript(['deploy'], '', copy);
+      expect(first.code, first.output).toBe(0);
+      expect(first.output).toContain('DATABASE_URL is not set: starting the embedded development database');
+      expect(first.output).toMatch(/Applying migration|applied/);
+      const second = await runDbScript(['deploy'], '', copy);
+      expect(second.code, second.output).toBe(0);
+      expect(second.output).toContain('No pending migrations');
+      const { stdout } = await runNode(
+        ['-e', 'require("child_process").execSync("ps -eo args", { stdio: "inherit" })'],
+        {
+          capture: true,
+        },
+      );
+      expect(stdout).not.toContain(path.join(copy, '.data'));
     });
   });
 });

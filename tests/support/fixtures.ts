@@ -1,9 +1,6 @@
 import type { SessionUser } from '@acme/auth';
-import { ZenStackClient } from '@zenstackhq/orm';
-import { PostgresDialect } from '@zenstackhq/orm/dialects/postgres';
 import Decimal from 'decimal.js';
-import pg from 'pg';
-import { schema } from '../../zenstack/schema.ts';
+import { openScriptSystemClient } from '../../scripts/lib/system-client.ts';
 
 /**
  * A client with no access rules, for arranging fixtures and reading the
@@ -11,8 +8,7 @@ import { schema } from '../../zenstack/schema.ts';
  * no policy-free client.
  */
 export function openUnrestrictedDb() {
-  const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 2 });
-  return new ZenStackClient(schema, { dialect: new PostgresDialect({ pool }) });
+  return openScriptSystemClient(process.env.DATABASE_URL as string);
 }
 export type UnrestrictedDb = ReturnType<typeof openUnrestrictedDb>;
 

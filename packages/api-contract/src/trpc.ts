@@ -9,7 +9,8 @@ export interface Context {
   db: EnhancedClient;
 }
 
-const t = initTRPC.context<Context>().create();
+// Stack traces stay on the server: error responses carry code and message only.
+const t = initTRPC.context<Context>().create({ isDev: false });
 
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;

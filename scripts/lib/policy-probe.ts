@@ -1,0 +1,98 @@
+import type { SessionUser } from '@acme/auth';
+import Decimal from 'decimal.js';
+import { createDb, ORMError } from '../../src/index.ts';
+import { openScriptSystemClient } from './system-client.ts';
+
+export type Outcome = 'allowed' | 'denied' | `error: ${string}`;
+export const OPERATIONS = ['read', 'create', 'update', 'delete'] as const;
+export const MODELS = ['Clinic', 'Treatment', 'TreatmentsByClinic'] as const;
+type Operation = (typeof OPERATIONS)[number];
+type Model = (typeof MODELS)[number];
+type Db = ReturnType<typeof createDb>;
+
+class Rollback extends Error {}
+/** A read that returned nothing: the rules hid the row. */
+class Invisible extends Error {}
+
+/** Runs `op` as the session inside a transaction that is always rolled back. */
+async function attempt(session: SessionUser | null, op: (db: Db) => Promise<unknown>): Promise<Outcome> {
+  try {
+    await createDb(session).$transaction(async (tx) => {
+      const result = await op(tx as unknown as Db);
+      if (result === null) throw new Invisible();
+      throw new Rollback();
+    });
+    return 'error: transaction committed';
+  } catch (err) {
+    if (err instanceof Rollback) return 'allowed';
+    if (err instanceof Invisible) return 'denied';
+    if (err instanceof ORMError && (err.reason === 'rejected-by-policy' || err.reason === 'not-found')) return 'denied';
+    return `error: ${(err as Error).message.split('\n')[0]}`;
+  }
+}
+
+/**
+ * Observes, against the real database, what each session may do to each
+ * model: the policy table as enforced, not as written. Disposable rows are
+ * arranged with a rule-free client, every probe runs in a rolled-back
+ * transaction, and the rows are removed afterwards.
+ */
+export async function probePolicies(url: string, sessions: Record<string, SessionUser | null>) {
+  const sys = openScriptSystemClient(url);
+  const tag = `probe-${process.pid}-${Date.now()}`;
+  const clinic = await sys.clinic.create({ data: { name: `${tag} clinic`, code: `${tag}-a` } });
+  const spareClinic = await sys.clinic.create({ data: { name: `${tag} spare`, code: `${tag}-b` } });
+  const treatment = await sys.treatment.create({ data: { name: `${tag} treatment`, price: new Decimal('1.00') } });
+  const spareTreatment = await sys.treatment.create({ data: { name: `${tag} spare`, price: new Decimal('1.00') } });
+  const link = await sys.treatmentsByClinic.create({ data: { clinicId: clinic.id, treatmentId: treatment.id } });
+
+  const probes: Record<Model, Record<Operation, (db: Db) => Promise<unknown>>> = {
+    Clinic: {
+      read: (db) => db.clinic.findUnique({ where: { id: clinic.id } }),
+      create: (db) => db.clinic.create({ data: { name: 'probe', code: `${tag}-c` } }),
+      update: (db) => db.clinic.update({ where: { id: clinic.id }, data: { name: 'probed' } }),
+      delete: (db) => db.clinic.delete({ where: { id: spareClinic.id } }),
+    },
+    Treatment: {
+      read: (db) => db.treatment.findUnique({ where: { id: treatment.id } }),
+      create: (db) => db.treatment.create({ data: { name: 'probe', price: new Decimal('2.00') } }),
+      update: (db) => db.treatment.update({ where: { id: treatment.id }, data: { name: 'probed' } }),
+      delete: (db) => db.treatment.delete({ where: { id: spareTreatment.id } }),
+    },
+    TreatmentsByClinic: {
+      read: (db) => db.treatmentsByClinic.findUnique({ where: { id: link.id } }),
+      create: (db) => db.treatmentsByClinic.create({ data: { clinicId: clinic.id, treatmentId: spareTreatment.id } }),
+      update: (db) => db.treatmentsByClinic.update({ where: { id: link.id }, data: { notes: 'probed' } }),
+      delete: (db) => db.treatmentsByClinic.delete({ where: { id: link.id } }),
+    },
+  };
+
+  const matrix: { session: string; model: Model; operation: Operation; outcome: Outcome }[] = [];
+  try {
+    for (const [name, session] of Object.entries(sessions)) {
+      for (const model of MODELS) {
+        for (const operation of OPERATIONS) {
+          matrix.push({ session: name, model, operation, outcome: await attempt(session, probes[model][operation]) });
+        }
+      }
+    }
+  } finally {
+    await sys.treatmentsByClinic.deleteMany({ where: { id: link.id } });
+    await sys.clinic.deleteMany({ where: { id: { in: [clinic.id, spareClinic.id] } } });
+    await sys.treatment.deleteMany({ where: { id: { in: [treatment.id, spareTreatment.id] } } });
+    await sys.$disconnect();
+  }
+  return matrix;
+}
+
+/** The matrix as a fixed-width table: one row per session x model, one column per operation. */
+export function formatMatrix(matrix: Awaited<ReturnType<typeof probePolicies>>): string {
+  const rows = new Map<string, Record<string, Outcome>>();
+  for (const { session, model, operation, outcome } of matrix) {
+    const key = `${session.padEnd(10)} ${model.padEnd(19)}`;
+    rows.set(key, { ...rows.get(key), [operation]: outcome });
+  }
+  const cell = (o: Outcome | undefined) => (o === 'allowed' ? 'yes' : o === 'denied' ? 'no' : (o ?? '?')).padEnd(7);
+  const header = `${'session'.padEnd(10)} ${'model'.padEnd(19)} ${OPERATIONS.map((o) => o.padEnd(7)).join('')}`;
+  return [header, ...[...rows].map(([k, v]) => `${k} ${OPERATIONS.map((o) => cell(v[o])).join('')}`)].join('\n');
+}

@@ -1,0 +1,77 @@
+/** `pnpm db:seed` and `pnpm demo` as a user runs them, against this file's database. */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SEED_COUNTS, seedDatabase } from '../scripts/lib/seed-data.ts';
+import { openUnrestrictedDb, snapshot } from './support/fixtures.ts';
+
+const raw = openUnrestrictedDb();
+afterAll(() => raw.$disconnect());
+const url = () => process.env.DATABASE_URL as string;
+const withoutUpdatedAt = <T extends { updatedAt: Date }>(rows: T[]) => rows.map(({ updatedAt: _, ...r }) => r);
+
+describe('seed', () => {
+  it('writes the documented rows and a second run leaves the same rows', async () => {
+    await seedDatabase(url());
+    const first = await snapshot(raw);
+    expect(first.clinics.filter((c) => c.id.startsWith('seed-'))).toHaveLength(SEED_COUNTS.clinics);
+    expect(first.treatments.filter((t) => t.id.startsWith('seed-'))).toHaveLength(SEED_COUNTS.treatments);
+    expect(first.links.filter((l) => l.clinicId.startsWith('seed-'))).toHaveLength(SEED_COUNTS.links);
+    expect(first.links.some((l) => l.priceOverride !== null)).toBe(true);
+    expect(first.links.some((l) => l.priceOverride === null)).toBe(true);
+    await raw.clinic.update({ where: { id: 'seed-clinic-north' }, data: { name: 'Edited by hand' } });
+    await seedDatabase(url());
+    const second = await snapshot(raw);
+    expect(withoutUpdatedAt(second.clinics)).toEqual(withoutUpdatedAt(first.clinics));
+    expect(withoutUpdatedAt(second.treatments)).toEqual(withoutUpdatedAt(first.treatments));
+    expect(withoutUpdatedAt(second.links)).toEqual(withoutUpdatedAt(first.links));
+  });
+});
+
+describe('pnpm demo', () => {
+  it('serves the API with signed tokens, prints the observed policy matrix and stops cleanly on SIGINT', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts'], {
+      cwd: path.resolve(import.meta.dirname, '..'),
+      env: { ...process.env, PORT: '0', AUTH_SECRET: 'demo-test-secret-that-is-long-enough-123' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.stderr.on('data', (d) => {
+      out += d;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await expect
+      .poll(() => out, { timeout: 45_000, interval: 200 })
+      .toMatch(/Listening on (http:\/\/127\.0\.0\.1:\d+)/);
+    const base = /Listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] as string;
+    const token = (role: string) => new RegExp(`^  ${role} +(\\S+)$`, 'm').exec(out)?.[1] as string;
+
+    expect(out).toMatch(/^anonymous +Clinic +no +no +no +no/m);
+    expect(out).toMatch(/^USER +TreatmentsByClinic +yes +no +no +no/m);
+    expect(out).toMatch(/^SUPPORT +Treatment +yes +no +no +no/m);
+    expect(out).toMatch(/^ADMIN +Clinic +yes +yes +yes +yes/m);
+
+    const get = (p: string, auth?: string) => fetch(`${base}/${p}`, auth ? { headers: { authorization: auth } } : {});
+    const list = await get('clinic.list', `Bearer ${token('USER')}`);
+    expect(list.status).toBe(200);
+    const body = (await list.json()) as { result: { data: { items: { id: string }[] } } };
+    expect(body.result.data.items.map((c) => c.id)).toContain('seed-clinic-north');
+    expect((await get('clinic.list')).status).toBe(401);
+    expect((await get('clinic.list', `Bearer ${token('ADMIN')}x`)).status).toBe(401);
+    const create = await fetch(`${base}/clinic.create`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token('SUPPORT')}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Nope', code: 'NOPE' }),
+    });
+    expect(create.status).toBe(403);
+    expect(await raw.clinic.count({ where: { code: 'NOPE' } })).toBe(0);
+
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(out).toContain('[demo] stopped');
+    expect(out).not.toContain(decodeURIComponent(new URL(url()).password));
+  });
+});
