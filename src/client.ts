@@ -5,6 +5,7 @@ import { PolicyPlugin } from '@zenstackhq/plugin-policy';
 import type pg from 'pg';
 import { schema } from '../zenstack/schema.ts';
 import { readDbConfig } from './config.ts';
+import { type BlockedMember, guardClient } from './guard.ts';
 import { openPool } from './pool.ts';
 
 function buildBaseClient(pool: pg.Pool) {
@@ -14,12 +15,14 @@ function buildBaseClient(pool: pg.Pool) {
   });
 }
 
-/** The policy-enforcing client type `createDb` returns. */
-export type EnhancedClient = ReturnType<typeof buildBaseClient>;
+type BaseClient = ReturnType<typeof buildBaseClient>;
+
+/** The policy-enforcing client `createDb` returns: no raw SQL, no plugin or auth changes. */
+export type EnhancedClient = Omit<BaseClient, BlockedMember>;
 
 interface Connection {
   pool: pg.Pool;
-  base: EnhancedClient;
+  base: BaseClient;
 }
 
 // One pool and one base client per process, opened on first use so that
@@ -48,9 +51,9 @@ function connect(): Connection {
  */
 export function createDb(session: SessionUser | null): EnhancedClient {
   const { base } = connect();
-  if (session === null) return base;
+  if (session === null) return guardClient(base);
   const { id, role } = parseSessionUser(session);
-  return base.$setAuth({ id, role });
+  return guardClient(base.$setAuth({ id, role }));
 }
 
 /**

@@ -3,3 +3,4 @@ export type { Auth, Clinic, Treatment, TreatmentsByClinic } from '../zenstack/mo
 export { closeDb, createDb, type EnhancedClient, poolStats } from './client.ts';
 export { type DbConfig, readDbConfig, redactUrl } from './config.ts';
 export { DbConfigError, InvalidSessionError, ORMError, ORMErrorReason, RejectedByPolicyReason } from './errors.ts';
+export { PolicyBypassError } from './guard.ts';

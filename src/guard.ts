@@ -1,0 +1,53 @@
+/**
+ * ZenStack clients carry escape hatches that step around the access rules:
+ * `$qbRaw` (unfiltered Kysely, outside the transaction), `$unuse*` (drop the
+ * policy plugin), `$setAuth` (act as someone else), raw SQL, and lifecycle
+ * methods that would close the shared pool from a request. A client handed
+ * out for a session has none of them; touching one throws.
+ */
+const BLOCKED = [
+  '$qbRaw',
+  '$queryRaw',
+  '$queryRawUnsafe',
+  '$executeRaw',
+  '$executeRawUnsafe',
+  '$use',
+  '$unuse',
+  '$unuseAll',
+  '$setAuth',
+  '$setOptions',
+  '$setInputValidation',
+  '$pushSchema',
+  '$connect',
+  '$disconnect',
+] as const;
+export type BlockedMember = (typeof BLOCKED)[number];
+const BLOCKED_SET: ReadonlySet<string> = new Set(BLOCKED);
+
+export class PolicyBypassError extends Error {
+  override readonly name = 'PolicyBypassError';
+  constructor(readonly member: string) {
+    super(`${member} is not available on a session client: it would bypass the access policies or the shared pool.`);
+  }
+}
+
+type AnyTransaction = (fn: unknown, options?: unknown) => Promise<unknown>;
+
+const handler: ProxyHandler<Record<string | symbol, unknown>> = {
+  get(target, prop) {
+    if (typeof prop === 'string' && BLOCKED_SET.has(prop)) throw new PolicyBypassError(prop);
+    if (prop === '$transaction') {
+      const tx = target.$transaction as AnyTransaction;
+      // Interactive transactions hand out a client too; it gets the same guard.
+      return (fn: unknown, options?: unknown) =>
+        tx.call(target, typeof fn === 'function' ? (inner: object) => fn(guardClient(inner)) : fn, options);
+    }
+    return Reflect.get(target, prop);
+  },
+  has: (target, prop) => !(typeof prop === 'string' && BLOCKED_SET.has(prop)) && Reflect.has(target, prop),
+};
+
+/** The client without its escape hatches. */
+export function guardClient<T extends object>(client: T): Omit<T, BlockedMember> {
+  return new Proxy(client as Record<string | symbol, unknown>, handler) as unknown as Omit<T, BlockedMember>;
+}
