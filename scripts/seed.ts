@@ -1,9 +1,23 @@
-/** `pnpm db:seed` — deterministic, idempotent development data (see scripts/lib/seed-data.ts). */
+/**
+ * `pnpm db:seed` — deterministic, idempotent development data (see scripts/lib/seed-data.ts).
+ * `pnpm db:seed -- --clinics 20000` also bulk-loads that many synthetic clinics.
+ */
+import { parseArgs } from 'node:util';
 import { SEED_COUNTS, seedDatabase } from './lib/seed-data.ts';
 import { withTargetDatabase } from './lib/target-database.ts';
 
+const { values } = parseArgs({
+  args: process.argv.slice(2).filter((a) => a !== '--'),
+  options: { clinics: { type: 'string' } },
+});
+const extraClinics = Number(values.clinics ?? 0);
+if (!Number.isInteger(extraClinics) || extraClinics < 0) {
+  console.error('--clinics takes a whole number');
+  process.exit(64);
+}
+
 try {
-  await withTargetDatabase('db:seed', seedDatabase);
+  await withTargetDatabase('db:seed', (url) => seedDatabase(url, { extraClinics }));
   console.log(
     `Seeded ${SEED_COUNTS.clinics} clinics, ${SEED_COUNTS.treatments} treatments, ${SEED_COUNTS.links} links.`,
   );

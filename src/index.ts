@@ -1,5 +1,6 @@
 export type { SessionUser } from '@acme/auth';
 export type { Auth, Clinic, Treatment, TreatmentsByClinic } from '../zenstack/models.ts';
+export { createManyChunked, rowsPerStatement } from './bulk.ts';
 export { closeDb, createDb, type EnhancedClient, poolStats } from './client.ts';
 export { type DbConfig, readDbConfig, redactUrl } from './config.ts';
 export { DbConfigError, InvalidSessionError, ORMError, ORMErrorReason, RejectedByPolicyReason } from './errors.ts';

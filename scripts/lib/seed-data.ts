@@ -1,4 +1,5 @@
 import Decimal from 'decimal.js';
+import { createManyChunked } from '../../src/bulk.ts';
 import { openScriptSystemClient } from './system-client.ts';
 
 const CLINICS = [
@@ -51,9 +52,17 @@ export const SEED_COUNTS = { clinics: CLINICS.length, treatments: TREATMENTS.len
  * or unique key and is upserted in one transaction, so running it again
  * leaves exactly the same rows (and restores edited ones).
  */
-export async function seedDatabase(url: string): Promise<void> {
+export async function seedDatabase(url: string, options: { extraClinics?: number } = {}): Promise<void> {
   const db = openScriptSystemClient(url);
   try {
+    if (options.extraClinics) {
+      // Volume for local performance work; codes are fixed, so reruns add nothing.
+      const rows = Array.from({ length: options.extraClinics }, (_, i) => ({
+        name: `Synthetic clinic ${String(i).padStart(6, '0')}`,
+        code: `SYN-${i}`,
+      }));
+      await createManyChunked(db, 'clinic', rows, { skipDuplicates: true });
+    }
     await db.$transaction(async (tx) => {
       for (const { id, ...c } of CLINICS) await tx.clinic.upsert({ where: { id }, create: { id, ...c }, update: c });
       for (const [suffix, name, price, maintenanceIntervalMonths] of TREATMENTS) {
