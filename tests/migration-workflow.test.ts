@@ -123,10 +123,7 @@ async function withEditedRepo(fn: (copy: string, setPhone: (present: boolean) =>
     symlinkSync(path.join(root, 'node_modules'), path.join(copy, 'node_modules'));
     const clinicModel = path.join(copy, 'zenstack/models/clinic.zmodel');
     const original = readFileSync(clinicModel, 'utf8');
-    const withPhone = original.replace(
-      '  code      String   @unique',
-      '  code      String   @unique\n  phone     String?',
-    );
+    const withPhone = original.replace('  createdAt DateTime', '  phone     String?\n  createdAt DateTime');
     expect(withPhone).not.toBe(original);
     await fn(copy, (present) => writeFileSync(clinicModel, present ? withPhone : original));
   } finally {

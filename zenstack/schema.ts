@@ -23,13 +23,14 @@ export class SchemaType implements SchemaDef {
                 },
                 name: {
                     name: "name",
-                    type: "String"
+                    type: "String",
+                    attributes: [{ name: "@length", args: [{ name: "min", value: ExpressionUtils.literal(1) }, { name: "max", value: ExpressionUtils.literal(200) }] }] as readonly AttributeApplication[]
                 },
                 code: {
                     name: "code",
                     type: "String",
                     unique: true,
-                    attributes: [{ name: "@unique" }] as readonly AttributeApplication[]
+                    attributes: [{ name: "@unique" }, { name: "@length", args: [{ name: "min", value: ExpressionUtils.literal(1) }, { name: "max", value: ExpressionUtils.literal(32) }] }] as readonly AttributeApplication[]
                 },
                 createdAt: {
                     name: "createdAt",
@@ -105,7 +106,8 @@ export class SchemaType implements SchemaDef {
                 notes: {
                     name: "notes",
                     type: "String",
-                    optional: true
+                    optional: true,
+                    attributes: [{ name: "@length", args: [{ name: "min", value: ExpressionUtils.literal(0) }, { name: "max", value: ExpressionUtils.literal(2000) }] }] as readonly AttributeApplication[]
                 },
                 createdAt: {
                     name: "createdAt",
@@ -143,12 +145,14 @@ export class SchemaType implements SchemaDef {
                 },
                 name: {
                     name: "name",
-                    type: "String"
+                    type: "String",
+                    attributes: [{ name: "@length", args: [{ name: "min", value: ExpressionUtils.literal(1) }, { name: "max", value: ExpressionUtils.literal(200) }] }] as readonly AttributeApplication[]
                 },
                 description: {
                     name: "description",
                     type: "String",
-                    optional: true
+                    optional: true,
+                    attributes: [{ name: "@length", args: [{ name: "min", value: ExpressionUtils.literal(0) }, { name: "max", value: ExpressionUtils.literal(2000) }] }] as readonly AttributeApplication[]
                 },
                 price: {
                     name: "price",

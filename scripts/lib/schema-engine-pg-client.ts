@@ -12,10 +12,12 @@ import pg from 'pg';
  *    connected ("is being accessed by other users"); we add `WITH (FORCE)` and
  *    ignore the resulting connection errors on those idle clients,
  *    which would otherwise crash the CLI as an unhandled pool error.
- * 3. PostgreSQL 18 stores NOT NULL as `pg_constraint` rows of type 'n'. The
- *    engine's check-constraint introspection does not expect them and panics
- *    ("RuntimeError: unreachable") in `db pull`, drift checks and shadow
- *    diffs. NOT NULL is already read from `pg_attribute`, so we leave 'n' out.
+ * 3. The engine's constraint introspection panics ("RuntimeError:
+ *    unreachable") in `db pull`, drift checks and shadow diffs on rows it does
+ *    not model: CHECK constraints (ours, in migrations/) and, on PostgreSQL
+ *    18, NOT NULL stored as `pg_constraint` rows of type 'n'. Prisma has no
+ *    datamodel for either (NOT NULL is read from `pg_attribute`), so we leave
+ *    both out. Drift checks therefore do not cover CHECK constraints.
  *
  * It is a `Client` subclass handed over in the pool config rather than a
  * wrapper around one pool: the adapter spreads that config into the extra
@@ -40,7 +42,10 @@ function rewrite(query: unknown): unknown {
   if (typeof query === 'string' && SHADOW_DROP.test(query.trim())) return `${query.trim()} WITH (FORCE)`;
   if (typeof query === 'object' && query !== null && 'text' in query && typeof query.text === 'string') {
     if (query.text.includes(CHECK_CONSTRAINT_FILTER)) {
-      return { ...query, text: query.text.replace(CHECK_CONSTRAINT_FILTER, "contype NOT IN ('p', 'u', 'f', 'n')") };
+      return {
+        ...query,
+        text: query.text.replace(CHECK_CONSTRAINT_FILTER, "contype NOT IN ('p', 'u', 'f', 'n', 'c')"),
+      };
     }
   }
   return query;
