@@ -3,5 +3,12 @@ export type { Auth, Clinic, Treatment, TreatmentsByClinic } from '../zenstack/mo
 export { createManyChunked, rowsPerStatement } from './bulk.ts';
 export { closeDb, createDb, type EnhancedClient, poolStats } from './client.ts';
 export { type DbConfig, readDbConfig, redactUrl } from './config.ts';
-export { DbConfigError, InvalidSessionError, ORMError, ORMErrorReason, RejectedByPolicyReason } from './errors.ts';
+export {
+  DbConfigError,
+  InvalidSessionError,
+  isRetriable,
+  ORMError,
+  ORMErrorReason,
+  RejectedByPolicyReason,
+} from './errors.ts';
 export { PolicyBypassError } from './guard.ts';

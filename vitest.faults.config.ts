@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+import base from './vitest.config.ts';
+
+/** `pnpm test:faults`: fault injection, concurrency and load, each file with its own server or limits. */
+export default defineConfig({
+  test: {
+    ...base.test,
+    include: ['tests/faults/**/*.test.ts'],
+    testTimeout: 120_000,
+    maxWorkers: 1,
+  },
+});
