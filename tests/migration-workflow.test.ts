@@ -1,11 +1,11 @@
 /** The db:* commands as developers and CI run them, against real databases. */
-import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { committedMigrations } from '../scripts/lib/baseline.ts';
 import { createScratchDatabase, dropDatabase, withClient } from '../scripts/lib/database.ts';
 import { runNode } from '../scripts/lib/tool-env.ts';
+import { withRepoCopy } from './support/repo-copy.ts';
 import { runDbScript } from './support/run-db-script.ts';
 
 const created: string[] = [];
@@ -101,34 +101,15 @@ describe('db:baseline', () => {
   });
 });
 
-/** A copy of the repo (sharing node_modules) whose clinic model gains a nullable `phone` column. */
-async function withEditedRepo(fn: (copy: string, setPhone: (present: boolean) => void) => Promise<void>) {
-  const root = path.resolve(import.meta.dirname, '..');
-  const copy = mkdtempSync(path.join(tmpdir(), 'acme-repo-'));
-  // As root, embedded PostgreSQL runs as the `postgres` user, which must reach .data/ inside the copy.
-  chmodSync(copy, 0o755);
-  try {
-    for (const entry of [
-      'package.json',
-      'prisma.config.ts',
-      'tsconfig.json',
-      'zenstack',
-      'migrations',
-      'scripts',
-      'src',
-      'packages',
-    ]) {
-      cpSync(path.join(root, entry), path.join(copy, entry), { recursive: true });
-    }
-    symlinkSync(path.join(root, 'node_modules'), path.join(copy, 'node_modules'));
+/** A copy of the repo whose clinic model can gain a nullable `phone` column. */
+function withEditedRepo(fn: (copy: string, setPhone: (present: boolean) => void) => Promise<void>) {
+  return withRepoCopy(async (copy) => {
     const clinicModel = path.join(copy, 'zenstack/models/clinic.zmodel');
     const original = readFileSync(clinicModel, 'utf8');
     const withPhone = original.replace('  createdAt DateTime', '  phone     String?\n  createdAt DateTime');
     expect(withPhone).not.toBe(original);
     await fn(copy, (present) => writeFileSync(clinicModel, present ? withPhone : original));
-  } finally {
-    rmSync(copy, { recursive: true, force: true });
-  }
+  });
 }
 
 const phoneColumn = (url: string) =>

@@ -1,10 +1,10 @@
 /** Migrations under contention and failure. */
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { committedMigrations } from '../../scripts/lib/baseline.ts';
 import { createScratchDatabase, dropDatabase, withClient } from '../../scripts/lib/database.ts';
+import { withRepoCopy } from '../support/repo-copy.ts';
 import { runDbScript } from '../support/run-db-script.ts';
 
 const created: string[] = [];
@@ -43,23 +43,7 @@ describe('concurrent deploys', () => {
 
 describe('a migration that fails midway', () => {
   it('leaves the schema as it was, and db:status reports the failure', async () => {
-    const root = path.resolve(import.meta.dirname, '../..');
-    const copy = mkdtempSync(path.join(tmpdir(), 'acme-repo-'));
-    chmodSync(copy, 0o755);
-    try {
-      for (const entry of [
-        'package.json',
-        'prisma.config.ts',
-        'tsconfig.json',
-        'zenstack',
-        'migrations',
-        'scripts',
-        'src',
-        'packages',
-      ]) {
-        cpSync(path.join(root, entry), path.join(copy, entry), { recursive: true });
-      }
-      symlinkSync(path.join(root, 'node_modules'), path.join(copy, 'node_modules'));
+    await withRepoCopy(async (copy) => {
       const url = await emptyDatabase();
       expect((await runDbScript(['deploy'], url, copy)).code).toBe(0);
       const before = await tables(url);
@@ -83,8 +67,6 @@ describe('a migration that fails midway', () => {
       expect(status.code).not.toBe(0);
       expect(status.output).toMatch(/29991231000000_broken/);
       expect(status.output).toMatch(/failed/i);
-    } finally {
-      rmSync(copy, { recursive: true, force: true });
-    }
+    });
   });
 });

@@ -1,0 +1,136 @@
+/**
+ * `pnpm bench [-- --quick]`: the policy-enforced client against the floor
+ * (raw pg) and the alternatives, on one database, interleaved. Writes a table
+ * to stdout and bench/results.json. Never part of the test suite.
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { SessionUser } from '@acme/auth';
+import pg from 'pg';
+import { createScratchDatabase, dropDatabase } from '../scripts/lib/database.ts';
+import { deployMigrations } from '../scripts/lib/migrate.ts';
+import { createDb } from '../src/index.ts';
+import { startTestServer } from '../tests/support/postgres-server.ts';
+import { type Contestant, kysely, product, rawPg, zenstackNoPolicies } from './contestants.ts';
+import { FULL, loadDataset, QUICK } from './dataset.ts';
+import { fmt, type Summary, summarize } from './stats.ts';
+
+const { values } = parseArgs({
+  args: process.argv.slice(2).filter((a) => a !== '--'),
+  options: { quick: { type: 'boolean' } },
+});
+const quick = values.quick === true;
+const sizes = quick ? QUICK : FULL;
+const ROUNDS = quick ? 5 : 10;
+const PER_ROUND = quick ? 40 : 100;
+/** Time budget per contestant and round, so one slow contestant cannot stretch the run without bound. */
+const ROUND_BUDGET_MS = quick ? 1_000 : 3_000;
+
+const USER: SessionUser = { id: 'bench-user', role: 'USER' };
+const ADMIN: SessionUser = { id: 'bench-admin', role: 'ADMIN' };
+const clinicId = (i: number) => `c${String((i % sizes.clinics) + 1).padStart(6, '0')}`;
+
+async function assertSameResults(cs: Contestant[]) {
+  const canon = (x: unknown) => JSON.stringify(x);
+  const checks: [string, (c: Contestant) => Promise<unknown>][] = [
+    ['findUnique', (c: Contestant) => c.findUnique(USER, clinicId(7))],
+    ['listPage', (c: Contestant) => c.listPage(USER)],
+    ['clinicTreatments', (c: Contestant) => c.clinicTreatments(USER, clinicId(42))],
+    ['deniedWrite', (c: Contestant) => c.deniedWrite(USER, clinicId(1))],
+  ];
+  for (const [label, run] of checks) {
+    const [first, ...rest] = await Promise.all(cs.map(run));
+    for (const [i, r] of rest.entries()) {
+      if (canon(r) !== canon(first))
+        throw new Error(`${cs[i + 1]?.name} returned different ${label} rows than ${cs[0]?.name}`);
+    }
+    if (label === 'deniedWrite' && first !== true) throw new Error('a USER write was not refused');
+  }
+}
+
+type Workload = (c: Contestant, i: number, ids: string[]) => Promise<unknown>;
+const WORKLOADS: Record<string, Workload> = {
+  findUnique: (c, i) => c.findUnique(USER, clinicId(i * 31)),
+  listPage: (c) => c.listPage(USER),
+  clinicTreatments: (c, i) => c.clinicTreatments(USER, clinicId(i * 17)),
+  create: async (c, i, ids) => ids.push(await c.create(ADMIN, i)),
+  update: (c, i, ids) => c.update(ADMIN, ids[i % ids.length] as string, i),
+  deniedWrite: (c, i) => c.deniedWrite(USER, clinicId(i)),
+};
+
+async function measure(cs: Contestant[]) {
+  const results: Record<string, Record<string, Summary>> = {};
+  const ids = new Map(cs.map((c) => [c.name, [] as string[]]));
+  for (const [name, work] of Object.entries(WORKLOADS)) {
+    const lat = new Map(cs.map((c) => [c.name, [] as number[]]));
+    for (let round = 0; round < ROUNDS; round++) {
+      // Interleaved: every round runs each contestant once, in a rotating order, to cancel drift.
+      for (let k = 0; k < cs.length; k++) {
+        const c = cs[(round + k) % cs.length] as Contestant;
+        const mine = ids.get(c.name) as string[];
+        const started = performance.now();
+        for (let i = 0; i < PER_ROUND && performance.now() - started < ROUND_BUDGET_MS; i++) {
+          const t = performance.now();
+          await work(c, round * PER_ROUND + i, mine);
+          if (round > 0) lat.get(c.name)?.push(performance.now() - t); // round 0 warms up
+        }
+      }
+    }
+    results[name] = Object.fromEntries([...lat].map(([k, v]) => [k, summarize(v)]));
+  }
+  return results;
+}
+
+function createDbCost(): number {
+  const n = 200_000;
+  for (let i = 0; i < 20_000; i++) createDb(USER);
+  const t = performance.now();
+  for (let i = 0; i < n; i++) createDb(USER);
+  return ((performance.now() - t) * 1000) / n;
+}
+
+async function main() {
+  const server = process.env.DATABASE_URL ? undefined : await startTestServer((l) => console.log(`[bench] ${l}`));
+  const url = await createScratchDatabase(process.env.DATABASE_URL ?? (server?.url as string), 'acme_bench');
+  process.env.DATABASE_URL = url;
+  try {
+    await deployMigrations(url, { quiet: true });
+    const pool = new pg.Pool({ connectionString: url, max: 1 });
+    const t = performance.now();
+    await loadDataset(pool, sizes);
+    await pool.end();
+    console.log(`[bench] loaded ${JSON.stringify(sizes)} in ${((performance.now() - t) / 1000).toFixed(1)}s`);
+
+    const cs = [rawPg(url), kysely(url), zenstackNoPolicies(url), product()];
+    await assertSameResults(cs);
+    console.log('[bench] all contestants return the same rows and refuse the USER write');
+    const results = await measure(cs);
+    const createDbMicros = createDbCost();
+    for (const c of cs) await c.close();
+
+    const floor = 'raw pg';
+    const zen = 'ZenStack (no policies)';
+    console.log(
+      `\n${'workload'.padEnd(17)}${'contestant'.padEnd(24)}${'p50'.padStart(9)}${'p99'.padStart(9)}${'ops/s'.padStart(8)}  vs pg  vs zen`,
+    );
+    for (const [w, byC] of Object.entries(results)) {
+      for (const [c, s] of Object.entries(byC)) {
+        const r = (base: string) => (s.p50 / (byC[base]?.p50 ?? Number.NaN) || 0).toFixed(2);
+        console.log(
+          `${w.padEnd(17)}${c.padEnd(24)}${fmt(s.p50).padStart(9)}${fmt(s.p99).padStart(9)}${Math.round(s.opsPerSec).toString().padStart(8)}  ${r(floor).padStart(5)}  ${r(zen).padStart(5)}`,
+        );
+      }
+    }
+    console.log(`\ncreateDb(): ${createDbMicros.toFixed(2)} µs per call`);
+    const out = { date: new Date().toISOString(), quick, sizes, node: process.version, results, createDbMicros };
+    writeFileSync(path.join(import.meta.dirname, 'results.json'), `${JSON.stringify(out, null, 2)}\n`);
+    console.log('[bench] wrote bench/results.json');
+  } finally {
+    await dropDatabase(url).catch(() => {});
+    await server?.stop();
+  }
+}
+
+await main();
+process.exit(0);

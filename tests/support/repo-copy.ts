@@ -1,0 +1,32 @@
+import { chmodSync, cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const ENTRIES = [
+  'package.json',
+  'prisma.config.ts',
+  'tsconfig.json',
+  'zenstack',
+  'migrations',
+  'scripts',
+  'src',
+  'packages',
+];
+
+/**
+ * Runs `fn` in a throwaway copy of the repo (sharing node_modules), for tests
+ * that change the schema or the migrations the way a developer would.
+ */
+export async function withRepoCopy(fn: (copy: string) => Promise<void>): Promise<void> {
+  const copy = mkdtempSync(path.join(tmpdir(), 'acme-repo-'));
+  // As root, embedded PostgreSQL runs as the `postgres` user, which must reach .data/ inside the copy.
+  chmodSync(copy, 0o755);
+  try {
+    for (const entry of ENTRIES) cpSync(path.join(ROOT, entry), path.join(copy, entry), { recursive: true });
+    symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'));
+    await fn(copy);
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
+}
