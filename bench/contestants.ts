@@ -9,7 +9,7 @@ import { PostgresDialect } from '@zenstackhq/orm/dialects/postgres';
 import Decimal from 'decimal.js';
 import { Kysely, PostgresDialect as KyselyPostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { closeDb, createDb } from '../src/index.ts';
+import { closeDb, createDb, findManyPaged } from '../src/index.ts';
 import { schema } from '../zenstack/schema.ts';
 
 export interface ClinicRow {
@@ -177,17 +177,20 @@ function zenstackOps(
     findUnique: (s, id) =>
       clientFor(s).clinic.findUnique({ where: { id }, select: { id: true, name: true, code: true } }),
     async listPage(s) {
-      const rows = await clientFor(s).clinic.findMany({
-        take: 50,
-        orderBy: [{ name: 'asc' }, { id: 'asc' }],
-        select: {
-          id: true,
-          treatmentsByClinic: {
-            orderBy: { id: 'asc' },
-            select: { id: true, treatment: { select: { id: true, name: true } } },
+      // findManyPaged: ZenStack's own findMany limits after its lateral joins (bench/RESULTS.md).
+      const db = clientFor(s);
+      const rows = await findManyPaged(db.clinic, { take: 50, orderBy: [{ name: 'asc' }, { id: 'asc' }] }, (where) =>
+        db.clinic.findMany({
+          where,
+          select: {
+            id: true,
+            treatmentsByClinic: {
+              orderBy: { id: 'asc' },
+              select: { id: true, treatment: { select: { id: true, name: true } } },
+            },
           },
-        },
-      });
+        }),
+      );
       return rows.map((c) => ({
         id: c.id,
         links: c.treatmentsByClinic.map((l) => ({

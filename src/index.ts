@@ -12,3 +12,4 @@ export {
   RejectedByPolicyReason,
 } from './errors.ts';
 export { PolicyBypassError } from './guard.ts';
+export { findManyPaged, type PageArgs } from './paging.ts';

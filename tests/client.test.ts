@@ -69,6 +69,16 @@ describe('createDb', () => {
     expect(await createDb({ id: 'c', role: 'USER' }).clinic.count()).toBe(0);
   });
 
+  it('reuses the bound client for a repeated session, and only for the same id and role', async () => {
+    const a = createDb({ id: 'same', role: 'USER' });
+    expect(createDb({ id: 'same', role: 'USER' })).toBe(a);
+    expect(createDb({ id: 'same', role: 'ADMIN' })).not.toBe(a);
+    expect(createDb({ id: 'other', role: 'USER' })).not.toBe(a);
+    expect(createDb(null)).not.toBe(a);
+    await closeDb();
+    expect(createDb({ id: 'same', role: 'USER' })).not.toBe(a);
+  });
+
   it('binds each session separately: one does not leak into another', async () => {
     const admin = createDb({ id: 'admin', role: 'ADMIN' });
     const user = createDb({ id: 'user', role: 'USER' });

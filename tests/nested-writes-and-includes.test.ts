@@ -1,6 +1,6 @@
 /** Relations under the policy table: includes are filtered, nested writes are checked per model. */
 import { afterAll, describe, expect, it } from 'vitest';
-import { createDb } from '../src/index.ts';
+import { createDb, findManyPaged } from '../src/index.ts';
 import { arrangeLinked, dec, openUnrestrictedDb, SESSIONS, snapshot, uid } from './support/fixtures.ts';
 
 const raw = openUnrestrictedDb();
@@ -33,6 +33,21 @@ describe('includes', () => {
       [],
     );
     expect(await db.treatmentsByClinic.findMany({ where: { clinicId: clinic.id } })).toEqual([]);
+  });
+});
+
+describe('findManyPaged', () => {
+  it('returns the same page as findMany with include, in order, under the same rules', async () => {
+    for (let i = 0; i < 6; i++) await arrangeLinked(raw);
+    const paging = { take: 4, skip: 1, orderBy: [{ name: 'desc' as const }, { id: 'asc' as const }] };
+    const include = { treatmentsByClinic: { include: { treatment: true } } };
+    for (const session of ['user', 'admin', 'anonymous'] as const) {
+      const db = createDb(SESSIONS[session]);
+      const naive = await db.clinic.findMany({ ...paging, include });
+      const paged = await findManyPaged(db.clinic, paging, (where) => db.clinic.findMany({ where, include }));
+      expect(paged).toEqual(naive);
+      expect(paged.length).toBe(session === 'anonymous' ? 0 : 4);
+    }
   });
 });
 
