@@ -12,6 +12,7 @@ import { createScratchDatabase, dropDatabase } from '../scripts/lib/database.ts'
 import { deployMigrations } from '../scripts/lib/migrate.ts';
 import { createDb } from '../src/index.ts';
 import { startTestServer } from '../tests/support/postgres-server.ts';
+import { mixedAtConcurrency } from './concurrency.ts';
 import { type Contestant, kysely, product, rawPg, zenstackNoPolicies } from './contestants.ts';
 import { FULL, loadDataset, QUICK } from './dataset.ts';
 import { fmt, type Summary, summarize } from './stats.ts';
@@ -106,24 +107,40 @@ async function main() {
     await assertSameResults(cs);
     console.log('[bench] all contestants return the same rows and refuse the USER write');
     const results = await measure(cs);
+    const concurrency: Record<string, Record<string, Summary>> = {};
+    for (const level of [1, 16, 64]) {
+      for (const c of cs) {
+        const r = await mixedAtConcurrency(c, level, quick ? 2 : 5, clinicId);
+        concurrency[`mixed x${level}`] = { ...concurrency[`mixed x${level}`], [c.name]: r };
+      }
+    }
     const createDbMicros = createDbCost();
     for (const c of cs) await c.close();
 
     const floor = 'raw pg';
     const zen = 'ZenStack (no policies)';
     console.log(
-      `\n${'workload'.padEnd(17)}${'contestant'.padEnd(24)}${'p50'.padStart(9)}${'p99'.padStart(9)}${'ops/s'.padStart(8)}  vs pg  vs zen`,
+      `\n${'workload'.padEnd(17)}${'contestant'.padEnd(24)}${'p50'.padStart(9)}${'p99'.padStart(9)}${'ops/s'.padStart(8)}  p50 vs pg  vs zen  pg ops/s ÷ ops/s`,
     );
-    for (const [w, byC] of Object.entries(results)) {
+    for (const [w, byC] of Object.entries({ ...results, ...concurrency })) {
       for (const [c, s] of Object.entries(byC)) {
         const r = (base: string) => (s.p50 / (byC[base]?.p50 ?? Number.NaN) || 0).toFixed(2);
+        const throughput = ((byC[floor]?.opsPerSec ?? Number.NaN) / s.opsPerSec).toFixed(2);
         console.log(
-          `${w.padEnd(17)}${c.padEnd(24)}${fmt(s.p50).padStart(9)}${fmt(s.p99).padStart(9)}${Math.round(s.opsPerSec).toString().padStart(8)}  ${r(floor).padStart(5)}  ${r(zen).padStart(5)}`,
+          `${w.padEnd(17)}${c.padEnd(24)}${fmt(s.p50).padStart(9)}${fmt(s.p99).padStart(9)}${Math.round(s.opsPerSec).toString().padStart(8)}  ${r(floor).padStart(9)}  ${r(zen).padStart(5)}  ${throughput.padStart(16)}`,
         );
       }
     }
     console.log(`\ncreateDb(): ${createDbMicros.toFixed(2)} µs per call`);
-    const out = { date: new Date().toISOString(), quick, sizes, node: process.version, results, createDbMicros };
+    const out = {
+      date: new Date().toISOString(),
+      quick,
+      sizes,
+      node: process.version,
+      results,
+      concurrency,
+      createDbMicros,
+    };
     writeFileSync(path.join(import.meta.dirname, 'results.json'), `${JSON.stringify(out, null, 2)}\n`);
     console.log('[bench] wrote bench/results.json');
   } finally {
