@@ -12,12 +12,11 @@ import { appRouter, createHttpContext } from '@acme/api-contract';
 import { signSessionToken } from '@acme/auth';
 import { createHTTPServer } from '@trpc/server/adapters/standalone';
 import { closeDb } from '../src/index.ts';
-import { describeTarget } from './lib/database.ts';
-import { DEV_DATA, openDevDatabase } from './lib/dev-database.ts';
+import { DEV_DATA } from './lib/dev-database.ts';
 import { deployMigrations } from './lib/migrate.ts';
 import { formatMatrix, probePolicies } from './lib/policy-probe.ts';
 import { seedDatabase } from './lib/seed-data.ts';
-import { loadDotEnv } from './lib/tool-env.ts';
+import { openTargetDatabase } from './lib/target-database.ts';
 
 const log = (line: string) => console.log(`[demo] ${line}`);
 
@@ -33,11 +32,8 @@ function authSecret(): string {
   return readFileSync(file, 'utf8').trim();
 }
 
-loadDotEnv();
-const dev = process.env.DATABASE_URL ? undefined : await openDevDatabase(log);
-const url = process.env.DATABASE_URL || (dev?.url as string);
-process.env.DATABASE_URL = url;
-log(`database ${describeTarget(url)}`);
+const target = await openTargetDatabase('demo');
+const url = target.url;
 
 let server: ReturnType<typeof createHTTPServer> | undefined;
 let stopping = false;
@@ -47,7 +43,7 @@ async function shutdown(reason: string) {
   log(`${reason}: stopping`);
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
   await closeDb();
-  if (dev?.started) await dev.release();
+  await target.release();
   log('stopped');
   process.exit(0);
 }
@@ -89,6 +85,6 @@ try {
 } catch (err) {
   console.error(`[demo] failed: ${(err as Error).message}`);
   await closeDb();
-  if (dev?.started) await dev.release();
+  await target.release();
   process.exit(1);
 }

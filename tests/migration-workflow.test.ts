@@ -1,22 +1,15 @@
 /** The db:* commands as developers and CI run them, against real databases. */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { committedMigrations } from '../scripts/lib/baseline.ts';
-import { createScratchDatabase, dropDatabase, withClient } from '../scripts/lib/database.ts';
+import { withClient } from '../scripts/lib/database.ts';
 import { runNode } from '../scripts/lib/tool-env.ts';
 import { withRepoCopy } from './support/repo-copy.ts';
 import { runDbScript } from './support/run-db-script.ts';
+import { scratchDatabases } from './support/scratch-databases.ts';
 
-const created: string[] = [];
-async function emptyDatabase(): Promise<string> {
-  const url = await createScratchDatabase(inject('testServerUrl'), 'acme_wf');
-  created.push(url);
-  return url;
-}
-afterAll(async () => {
-  for (const url of created) await dropDatabase(url);
-});
+const emptyDatabase = scratchDatabases('acme_wf');
 
 const appliedMigrations = (url: string) =>
   withClient(url, async (c) => (await c.query('SELECT migration_name FROM _prisma_migrations ORDER BY 1')).rows);

@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { withClient } from './database.ts';
-import { checkDrift } from './drift.ts';
+import { checkDrift, pullDatamodel } from './drift.ts';
+import { migrationFolderName } from './migrate.ts';
 import { MIGRATIONS_DIR, runTool } from './tool-env.ts';
 
 export function committedMigrations(): string[] {
@@ -43,19 +44,17 @@ async function markApplied(name: string): Promise<void> {
 export async function baseline(url: string): Promise<number> {
   const committed = committedMigrations();
   if (committed.length === 0) {
-    const pulled = await runTool('prisma', ['db', 'pull', '--print'], { quiet: true });
-    if (pulled.code !== 0) throw new Error(`introspection failed:\n${pulled.stderr}`);
     const tmp = path.join(MIGRATIONS_DIR, '.baseline.prisma');
     mkdirSync(MIGRATIONS_DIR, { recursive: true });
-    writeFileSync(tmp, pulled.stdout);
+    writeFileSync(tmp, await pullDatamodel(url));
     const sql = await runTool('prisma', ['migrate', 'diff', '--from-empty', '--to-schema-datamodel', tmp, '--script'], {
       capture: true,
     });
-    const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
-    const name = `${stamp}_baseline`;
+    rmSync(tmp);
+    if (sql.code !== 0) throw new Error(`could not turn the live schema into SQL (exit ${sql.code})`);
+    const name = migrationFolderName('baseline');
     mkdirSync(path.join(MIGRATIONS_DIR, name));
     writeFileSync(path.join(MIGRATIONS_DIR, name, 'migration.sql'), sql.stdout);
-    await import('node:fs').then((fs) => fs.rmSync(tmp));
     await markApplied(name);
     console.log(`Baselined: wrote migrations/${name} from the live schema and recorded it as applied.`);
     return 0;

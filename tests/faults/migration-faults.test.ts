@@ -1,21 +1,14 @@
 /** Migrations under contention and failure. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { committedMigrations } from '../../scripts/lib/baseline.ts';
-import { createScratchDatabase, dropDatabase, withClient } from '../../scripts/lib/database.ts';
+import { withClient } from '../../scripts/lib/database.ts';
 import { withRepoCopy } from '../support/repo-copy.ts';
 import { runDbScript } from '../support/run-db-script.ts';
+import { scratchDatabases } from '../support/scratch-databases.ts';
 
-const created: string[] = [];
-async function emptyDatabase() {
-  const url = await createScratchDatabase(inject('testServerUrl'), 'acme_mf');
-  created.push(url);
-  return url;
-}
-afterAll(async () => {
-  for (const url of created) await dropDatabase(url);
-});
+const emptyDatabase = scratchDatabases('acme_mf');
 
 const history = (url: string) =>
   withClient(
