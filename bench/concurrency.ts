@@ -3,12 +3,12 @@
  * contestant (and its pool of 10) for a fixed time. Reports throughput and
  * latency per level, so pool waits and contention show, not just per-call cost.
  */
-import type { SessionUser } from '@acme/auth';
+import type { SessionInput } from '@acme/auth';
 import type { Contestant } from './contestants.ts';
 import { type Summary, summarize } from './stats.ts';
 
-const USER: SessionUser = { id: 'bench-user', role: 'USER' };
-const ADMIN: SessionUser = { id: 'bench-admin', role: 'ADMIN' };
+const USER: SessionInput = { id: 'bench-user', role: 'USER' };
+const ADMIN: SessionInput = { id: 'bench-admin', role: 'ADMIN' };
 
 /** 40 % findUnique, 30 % clinic treatments, 10 % list page, 10 % update, 10 % denied write. */
 async function mixedOp(c: Contestant, n: number, clinicId: (i: number) => string, updatable: string) {

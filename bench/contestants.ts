@@ -3,7 +3,7 @@
  * without a policy engine apply the spec's rules by hand (reads need a
  * session, writes need ADMIN), so every contestant returns the same rows.
  */
-import type { SessionUser } from '@acme/auth';
+import type { SessionInput } from '@acme/auth';
 import { ZenStackClient } from '@zenstackhq/orm';
 import { PostgresDialect } from '@zenstackhq/orm/dialects/postgres';
 import Decimal from 'decimal.js';
@@ -28,18 +28,18 @@ export interface PriceRow {
 
 export interface Contestant {
   name: string;
-  findUnique(s: SessionUser, id: string): Promise<ClinicRow | null>;
-  listPage(s: SessionUser): Promise<PageRow[]>;
-  clinicTreatments(s: SessionUser, clinicId: string): Promise<PriceRow[]>;
-  create(s: SessionUser, n: number): Promise<string>;
-  update(s: SessionUser, id: string, n: number): Promise<void>;
+  findUnique(s: SessionInput, id: string): Promise<ClinicRow | null>;
+  listPage(s: SessionInput): Promise<PageRow[]>;
+  clinicTreatments(s: SessionInput, clinicId: string): Promise<PriceRow[]>;
+  create(s: SessionInput, n: number): Promise<string>;
+  update(s: SessionInput, id: string, n: number): Promise<void>;
   /** Must refuse: USER updating a clinic. Resolves true when refused. */
-  deniedWrite(s: SessionUser, id: string): Promise<boolean>;
+  deniedWrite(s: SessionInput, id: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
 class Denied extends Error {}
-const requireAdmin = (s: SessionUser) => {
+const requireAdmin = (s: SessionInput) => {
   if (s.role !== 'ADMIN') throw new Denied();
 };
 const refused = async (p: () => Promise<unknown>) =>
@@ -167,11 +167,11 @@ export function kysely(url: string): Contestant {
 /** ZenStack's query API, with or without the policy plugin (the product is `createDb`). */
 function zenstackOps(
   name: string,
-  clientFor: (s: SessionUser) => ReturnType<typeof plainClient>,
+  clientFor: (s: SessionInput) => ReturnType<typeof plainClient>,
   byHand: boolean,
   close: () => Promise<void>,
 ): Contestant {
-  const guard = (s: SessionUser) => byHand && requireAdmin(s);
+  const guard = (s: SessionInput) => byHand && requireAdmin(s);
   return {
     name,
     findUnique: (s, id) =>

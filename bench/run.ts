@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { SessionUser } from '@acme/auth';
+import type { SessionInput } from '@acme/auth';
 import pg from 'pg';
 import { createScratchDatabase, dropDatabase } from '../scripts/lib/database.ts';
 import { deployMigrations } from '../scripts/lib/migrate.ts';
@@ -28,8 +28,8 @@ const PER_ROUND = quick ? 40 : 100;
 /** Time budget per contestant and round, so one slow contestant cannot stretch the run without bound. */
 const ROUND_BUDGET_MS = quick ? 1_000 : 3_000;
 
-const USER: SessionUser = { id: 'bench-user', role: 'USER' };
-const ADMIN: SessionUser = { id: 'bench-admin', role: 'ADMIN' };
+const USER: SessionInput = { id: 'bench-user', role: 'USER' };
+const ADMIN: SessionInput = { id: 'bench-admin', role: 'ADMIN' };
 const clinicId = (i: number) => `c${String((i % sizes.clinics) + 1).padStart(6, '0')}`;
 
 async function assertSameResults(cs: Contestant[]) {

@@ -1,7 +1,16 @@
-export type { SessionUser } from '@acme/auth';
-export type { Auth, Clinic, Treatment, TreatmentsByClinic } from '../zenstack/models.ts';
+export type { ClinicRole, Membership, SessionInput, SessionUser } from '@acme/auth';
+export type {
+  AuditLog,
+  Auth,
+  Clinic,
+  ClinicMembership,
+  Patient,
+  Treatment,
+  TreatmentsByClinic,
+} from '../zenstack/models.ts';
+export { AUDIT_MODEL, type AuditAction } from './audit/audit-entries.ts';
 export { createManyChunked, rowsPerStatement } from './bulk.ts';
-export { closeDb, createDb, type EnhancedClient, poolStats } from './client.ts';
+export { closeDb, createDb, createSystemDb, type DbOptions, type EnhancedClient, poolStats } from './client.ts';
 export { type DbConfig, readDbConfig, redactUrl } from './config.ts';
 export {
   DbConfigError,
@@ -13,3 +22,4 @@ export {
 } from './errors.ts';
 export { PolicyBypassError } from './guard.ts';
 export { findManyPaged, type PageArgs } from './paging.ts';
+export { loadSession } from './session.ts';

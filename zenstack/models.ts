@@ -5,9 +5,15 @@
 
 /* eslint-disable */
 
-import { type SchemaType as $Schema } from "./schema";
+import { schema as $schema, type SchemaType as $Schema } from "./schema";
 import type { ModelResult as $ModelResult, TypeDefResult as $TypeDefResult } from "@zenstackhq/orm";
 export type Clinic = $ModelResult<$Schema, "Clinic">;
 export type TreatmentsByClinic = $ModelResult<$Schema, "TreatmentsByClinic">;
 export type Treatment = $ModelResult<$Schema, "Treatment">;
+export type Patient = $ModelResult<$Schema, "Patient">;
+export type ClinicMembership = $ModelResult<$Schema, "ClinicMembership">;
+export type AuditLog = $ModelResult<$Schema, "AuditLog">;
 export type Auth = $TypeDefResult<$Schema, "Auth">;
+export type Membership = $TypeDefResult<$Schema, "Membership">;
+export const ClinicRole = $schema.enums.ClinicRole.values;
+export type ClinicRole = (typeof ClinicRole)[keyof typeof ClinicRole];

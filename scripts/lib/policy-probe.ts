@@ -1,4 +1,4 @@
-import type { SessionUser } from '@acme/auth';
+import type { SessionInput } from '@acme/auth';
 import Decimal from 'decimal.js';
 import { createDb, ORMError } from '../../src/index.ts';
 import { openScriptSystemClient } from './system-client.ts';
@@ -15,7 +15,7 @@ class Rollback extends Error {}
 class Invisible extends Error {}
 
 /** Runs `op` as the session inside a transaction that is always rolled back. */
-async function attempt(session: SessionUser | null, op: (db: Db) => Promise<unknown>): Promise<Outcome> {
+async function attempt(session: SessionInput | null, op: (db: Db) => Promise<unknown>): Promise<Outcome> {
   try {
     await createDb(session).$transaction(async (tx) => {
       const result = await op(tx as unknown as Db);
@@ -37,7 +37,7 @@ async function attempt(session: SessionUser | null, op: (db: Db) => Promise<unkn
  * arranged with a rule-free client, every probe runs in a rolled-back
  * transaction, and the rows are removed afterwards.
  */
-export async function probePolicies(url: string, sessions: Record<string, SessionUser | null>) {
+export async function probePolicies(url: string, sessions: Record<string, SessionInput | null>) {
   const sys = openScriptSystemClient(url);
   const tag = `probe-${process.pid}-${Date.now()}`;
   const clinic = await sys.clinic.create({ data: { name: `${tag} clinic`, code: `${tag}-a` } });

@@ -1,4 +1,4 @@
-import type { SessionUser } from '@acme/auth';
+import type { SessionInput } from '@acme/auth';
 import Decimal from 'decimal.js';
 import { openScriptSystemClient } from '../../scripts/lib/system-client.ts';
 
@@ -17,7 +17,7 @@ export const SESSIONS = {
   user: { id: 'user-1', role: 'USER' },
   support: { id: 'support-1', role: 'SUPPORT' },
   admin: { id: 'admin-1', role: 'ADMIN' },
-} as const satisfies Record<string, SessionUser | null>;
+} as const satisfies Record<string, SessionInput | null>;
 export type SessionName = keyof typeof SESSIONS;
 export const SESSION_NAMES = Object.keys(SESSIONS) as SessionName[];
 
@@ -31,14 +31,17 @@ export function uid(prefix = 'x'): string {
   return `${prefix}-${process.pid}-${seq}`;
 }
 
-/** Every row of every table, ordered: compare before/after to prove nothing changed. */
+/** Every row of every table (audit log included), ordered: compare before/after to prove nothing changed. */
 export async function snapshot(db: UnrestrictedDb) {
-  const [clinics, treatments, links] = await Promise.all([
+  const [clinics, treatments, links, patients, memberships, audit] = await Promise.all([
     db.clinic.findMany({ orderBy: { id: 'asc' } }),
     db.treatment.findMany({ orderBy: { id: 'asc' } }),
     db.treatmentsByClinic.findMany({ orderBy: { id: 'asc' } }),
+    db.patient.findMany({ orderBy: { id: 'asc' } }),
+    db.clinicMembership.findMany({ orderBy: { id: 'asc' } }),
+    db.auditLog.findMany({ orderBy: { id: 'asc' } }),
   ]);
-  return { clinics, treatments, links };
+  return { clinics, treatments, links, patients, memberships, audit };
 }
 
 /** A clinic, a treatment and the link between them. */

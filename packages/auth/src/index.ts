@@ -1,8 +1,14 @@
 export {
+  CLINIC_ROLES,
+  type ClinicRole,
   InvalidSessionError,
+  MAX_MEMBERSHIPS,
+  type Membership,
+  membershipSchema,
   parseSessionUser,
   ROLES,
   type Role,
+  type SessionInput,
   type SessionUser,
   sessionUserSchema,
 } from './session.ts';

@@ -4,18 +4,37 @@ import { z } from 'zod';
 export const ROLES = ['USER', 'ADMIN', 'SUPPORT'] as const;
 export type Role = (typeof ROLES)[number];
 
+/** What a member may do inside one clinic (the `ClinicRole` enum in @acme/db). */
+export const CLINIC_ROLES = ['STAFF', 'VIEWER'] as const;
+export type ClinicRole = (typeof CLINIC_ROLES)[number];
+
+/**
+ * The policy rules unroll memberships into one SQL term each, so a session
+ * carries a bounded number; beyond it, model the access differently.
+ */
+export const MAX_MEMBERSHIPS = 500;
+
+export const membershipSchema = z.object({ clinicId: z.string().min(1).max(128), role: z.enum(CLINIC_ROLES) }).strict();
+
 /**
  * The authenticated user a request acts as. This is what `createDb(session)`
- * binds as `auth()` in the ZenStack policy rules.
+ * binds as `auth()` in the ZenStack policy rules. `memberships` are the
+ * clinics the user belongs to; build them with `loadSession` from @acme/db
+ * rather than by hand, so they match the database.
  */
 export const sessionUserSchema = z
   .object({
     id: z.string().trim().min(1, 'session id must be a non-empty string').max(128),
     role: z.enum(ROLES),
+    memberships: z.array(membershipSchema).max(MAX_MEMBERSHIPS).default([]),
   })
   .strict();
 
-export type SessionUser = z.infer<typeof sessionUserSchema>;
+/** A validated session: `memberships` is always present. */
+export type SessionUser = z.output<typeof sessionUserSchema>;
+/** What callers may pass: `memberships` may be left out (no clinics). */
+export type SessionInput = z.input<typeof sessionUserSchema>;
+export type Membership = z.infer<typeof membershipSchema>;
 
 /** Thrown when a session payload does not describe a valid user. */
 export class InvalidSessionError extends Error {
@@ -27,11 +46,11 @@ export class InvalidSessionError extends Error {
 
 /**
  * Parses an untrusted session payload (a decoded token, a cookie, a test
- * fixture). Anything that is not exactly `{ id, role }` with a known role is
- * rejected: an invalid session is never treated as some user.
+ * fixture). Anything that is not exactly `{ id, role, memberships? }` with
+ * known roles is rejected: an invalid session is never treated as some user.
  *
  * @example
- * parseSessionUser({ id: 'u_1', role: 'ADMIN' }) // => { id: 'u_1', role: 'ADMIN' }
+ * parseSessionUser({ id: 'u_1', role: 'ADMIN' }) // => { id: 'u_1', role: 'ADMIN', memberships: [] }
  * parseSessionUser({ id: 'u_1', role: 'ROOT' })  // throws InvalidSessionError
  */
 export function parseSessionUser(payload: unknown): SessionUser {

@@ -1,5 +1,5 @@
 import { errors, jwtVerify, SignJWT } from 'jose';
-import { parseSessionUser, type SessionUser } from './session.ts';
+import { parseSessionUser, type SessionInput, type SessionUser } from './session.ts';
 
 /** Why a bearer token was refused; every kind means "not authenticated". */
 export type TokenProblem = 'missing' | 'malformed' | 'expired' | 'bad-signature' | 'invalid-claims';
@@ -23,12 +23,14 @@ function key(secret: string): Uint8Array {
 }
 
 /**
- * Signs a session as an HS256 JWT.
+ * Signs a session's identity (id and role) as an HS256 JWT. Memberships are
+ * not put in the token: the server loads them per request (`loadSession` in
+ * @acme/db), so removing a member takes effect on their next request.
  *
  * @example
  * const token = await signSessionToken({ id: 'u_1', role: 'USER' }, process.env.AUTH_SECRET!, '1h');
  */
-export async function signSessionToken(session: SessionUser, secret: string, expiresIn: string | number = '1h') {
+export async function signSessionToken(session: SessionInput, secret: string, expiresIn: string | number = '1h') {
   const { id, role } = parseSessionUser(session);
   return new SignJWT({ role })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
@@ -40,7 +42,8 @@ export async function signSessionToken(session: SessionUser, secret: string, exp
 }
 
 /**
- * Verifies a bearer token and returns its session. Only HS256 with our secret
+ * Verifies a bearer token and returns its identity (a session with no
+ * memberships; pass it to `loadSession` for those). Only HS256 with our secret
  * is accepted (an unsigned `alg: none` token is refused), `exp` is required,
  * and the payload goes through the same parser as any untrusted session.
  */

@@ -26,9 +26,12 @@ describe('parseSessionUser', () => {
 });
 
 describe('session tokens', () => {
-  it('round-trips a session', async () => {
-    const token = await signSessionToken({ id: 'u1', role: 'SUPPORT' }, SECRET);
-    await expect(verifySessionToken(token, SECRET)).resolves.toEqual({ id: 'u1', role: 'SUPPORT' });
+  it('round-trips a session identity; memberships never travel in the token', async () => {
+    const token = await signSessionToken(
+      { id: 'u1', role: 'SUPPORT', memberships: [{ clinicId: 'c1', role: 'STAFF' }] },
+      SECRET,
+    );
+    await expect(verifySessionToken(token, SECRET)).resolves.toEqual({ id: 'u1', role: 'SUPPORT', memberships: [] });
   });
 
   it('refuses missing, malformed, expired, tampered and foreign-key tokens', async () => {

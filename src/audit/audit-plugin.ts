@@ -1,0 +1,127 @@
+import {
+  type AnyPlugin,
+  type ClientContract,
+  type OnKyselyQueryArgs,
+  ORMError,
+  ORMErrorReason,
+  RejectedByPolicyReason,
+} from '@zenstackhq/orm';
+import type { SchemaDef } from '@zenstackhq/orm/schema';
+import {
+  DeleteQueryNode,
+  ExpressionWrapper,
+  InsertQueryNode,
+  type OperationNode,
+  type QueryResult,
+  ReturningNode,
+  SelectionNode,
+  UpdateQueryNode,
+} from 'kysely';
+import { AUDIT_MODEL, type AuditEntry, auditEntries, type Row } from './audit-entries.ts';
+import { type MutationTarget, mutationTarget, tableSql } from './mutation-target.ts';
+
+/** The actor recorded when a client has no auth (no policy allows that to write, so it is a bug). */
+const NO_ACTOR = { id: 'anonymous', role: 'ANONYMOUS' } as const;
+
+/**
+ * Writes one `AuditLog` row per record that a create, update or delete
+ * touched, through the same connection and transaction as the mutation.
+ *
+ * It is installed innermost (before the policy and soft-delete plugins in the
+ * plugin list), so it sees each statement as it will run: after the policy
+ * filters (a denied row is never touched, so never audited) and after a
+ * soft delete became an `UPDATE ... SET "deletedAt"`. Its own statements go
+ * to `proceed`, which leads to the database and not back through the policy
+ * plugin: audit rows need no create rule, so no client can forge one.
+ *
+ * ZenStack opens a transaction around every mutation statement when plugins
+ * are installed, so the audit insert commits or rolls back with it: a failed
+ * audit insert fails the mutation, and a mutation rolled back later (a denied
+ * read-back, a post-update rule, an error in `$transaction`) leaves no row.
+ */
+export class AuditPlugin implements AnyPlugin {
+  readonly id = 'audit';
+  readonly name = 'Audit log';
+
+  async onKyselyQuery({ query, client, proceed }: OnKyselyQueryArgs<SchemaDef>): Promise<QueryResult<Row>> {
+    const target = mutationTarget(client.$schema, query);
+    if (!target) return proceed(query);
+    if (target.model === AUDIT_MODEL) {
+      const error = new ORMError(
+        ORMErrorReason.REJECTED_BY_POLICY,
+        'AuditLog is append-only and written by the audit plugin only',
+      );
+      error.model = AUDIT_MODEL;
+      error.rejectedByPolicyReason = RejectedByPolicyReason.NO_ACCESS;
+      throw error;
+    }
+
+    const mutation = query as Mutation;
+    const before = UpdateQueryNode.is(mutation) ? await lockRowsBefore(client, target, mutation, proceed) : undefined;
+    const result = await proceed(withFullReturning(mutation));
+    const entries = auditEntries(client.$schema, target.model, actionOf(mutation), before, result.rows);
+    if (entries.length > 0) await proceed(insertAuditRows(client, entries));
+    return result;
+  }
+}
+
+type Mutation = InsertQueryNode | UpdateQueryNode | DeleteQueryNode;
+type RootNode = Parameters<OnKyselyQueryArgs<SchemaDef>['proceed']>[0];
+
+function actionOf(query: Mutation): 'create' | 'update' | 'delete' {
+  if (InsertQueryNode.is(query)) return 'create';
+  if (DeleteQueryNode.is(query)) return 'delete';
+  return 'update';
+}
+
+/**
+ * The rows an UPDATE is about to change, locked so that what we record as
+ * "before" is what the UPDATE overwrites (READ COMMITTED would otherwise let
+ * a concurrent writer slip in between).
+ */
+async function lockRowsBefore(
+  client: ClientContract<SchemaDef>,
+  target: MutationTarget,
+  query: UpdateQueryNode,
+  proceed: OnKyselyQueryArgs<SchemaDef>['proceed'],
+): Promise<Row[]> {
+  if (query.from || query.joins) {
+    throw new ORMError(ORMErrorReason.NOT_SUPPORTED, `Cannot audit an UPDATE with FROM or JOIN on "${target.model}"`);
+  }
+  // biome-ignore lint/suspicious/noExplicitAny: the table name is only known at runtime.
+  let select = (client.$qb as any).selectFrom(tableSql(target)).selectAll(target.alias ?? target.model);
+  if (query.where) select = select.where(() => new ExpressionWrapper(query.where?.where as OperationNode));
+  const { rows } = await proceed(select.forUpdate().toOperationNode());
+  return rows as Row[];
+}
+
+/** The mutation with `RETURNING *` added, so that we see every column of every touched row. */
+function withFullReturning<T extends Mutation>(query: T): T {
+  const all = SelectionNode.createSelectAll();
+  return {
+    ...query,
+    returning: query.returning
+      ? ReturningNode.cloneWithSelections(query.returning, [all])
+      : ReturningNode.create([all]),
+  };
+}
+
+function insertAuditRows(client: ClientContract<SchemaDef>, entries: AuditEntry[]): RootNode {
+  const actor = (client.$auth as { id?: string; role?: string } | undefined) ?? NO_ACTOR;
+  const values = entries.map((entry) => ({
+    actorId: actor.id ?? NO_ACTOR.id,
+    actorRole: actor.role ?? NO_ACTOR.role,
+    model: entry.model,
+    action: entry.action,
+    recordId: entry.recordId,
+    before: entry.before === null ? null : toJson(entry.before),
+    after: entry.after === null ? null : toJson(entry.after),
+  }));
+  // biome-ignore lint/suspicious/noExplicitAny: AuditLog columns are known; the builder is only used to make the node.
+  return (client.$qb as any).insertInto(AUDIT_MODEL).values(values).toOperationNode();
+}
+
+/** JSON text for a jsonb column. BigInt has no JSON form; it is written as a string. */
+function toJson(value: Row): string {
+  return JSON.stringify(value, (_key, v) => (typeof v === 'bigint' ? v.toString() : v));
+}

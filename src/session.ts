@@ -1,0 +1,35 @@
+import {
+  InvalidSessionError,
+  MAX_MEMBERSHIPS,
+  parseSessionUser,
+  type SessionInput,
+  type SessionUser,
+} from '@acme/auth';
+import { createDb } from './client.ts';
+
+/**
+ * Builds the session `createDb` needs for a user: their identity (from the
+ * auth provider or a verified token) plus their clinic memberships, read from
+ * `ClinicMembership`. Call it once per request, so that a membership an ADMIN
+ * removed stops working on the user's next request.
+ *
+ * It reads through the user's own policy client (a user may read their own
+ * memberships), so it needs no way around the rules. One indexed query.
+ *
+ * @example
+ * const session = await loadSession({ id: token.sub, role: token.role });
+ * const db = createDb(session);
+ */
+export async function loadSession(identity: Pick<SessionInput, 'id' | 'role'>): Promise<SessionUser> {
+  const { id, role } = parseSessionUser({ id: identity.id, role: identity.role });
+  const rows = await createDb({ id, role }).clinicMembership.findMany({
+    where: { userId: id },
+    select: { clinicId: true, role: true },
+    orderBy: { clinicId: 'asc' },
+    take: MAX_MEMBERSHIPS + 1,
+  });
+  if (rows.length > MAX_MEMBERSHIPS) {
+    throw new InvalidSessionError([`memberships: more than ${MAX_MEMBERSHIPS} clinics`]);
+  }
+  return { id, role, memberships: rows };
+}
