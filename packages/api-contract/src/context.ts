@@ -10,7 +10,7 @@ import type { Context } from './trpc.ts';
  */
 export function createContext(session: SessionInput | null): Context {
   const user = session === null ? null : parseSessionUser(session);
-  return { session: user, db: createDb(user) };
+  return { session: user, db: createDb(user), dbIncludingDeleted: createDb(user, { includeDeleted: true }) };
 }
 
 /**

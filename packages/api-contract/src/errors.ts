@@ -11,6 +11,7 @@ const PG_CODES: Record<string, TRPC_ERROR_CODE_KEY> = {
   '22003': 'BAD_REQUEST', // numeric_value_out_of_range
   '22P02': 'BAD_REQUEST', // invalid_text_representation
   '22001': 'BAD_REQUEST', // string_data_right_truncation
+  '42501': 'FORBIDDEN', // insufficient_privilege: e.g. the append-only audit log
 };
 
 /**
@@ -26,6 +27,7 @@ const PG_CODES: Record<string, TRPC_ERROR_CODE_KEY> = {
  * | ORMError invalid-input                 | BAD_REQUEST   |
  * | unique / foreign-key violation         | CONFLICT      |
  * | value out of range, bad format         | BAD_REQUEST   |
+ * | insufficient privilege (42501)         | FORBIDDEN     |
  */
 export function toTRPCError(err: unknown): TRPCError {
   if (err instanceof TRPCError) return err;
@@ -53,5 +55,6 @@ function describeDbError(code: string, err: ORMError): string {
   if (code === '23505') return `${err.model ?? 'Record'} already exists (unique constraint)`;
   if (code === '23503' || code === '23001')
     return `${err.model ?? 'Record'} references a missing row, or is still referenced`;
+  if (code === '42501') return 'Not allowed';
   return 'Invalid value';
 }

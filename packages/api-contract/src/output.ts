@@ -1,4 +1,4 @@
-import type { Clinic, Treatment, TreatmentsByClinic } from '@acme/db';
+import type { AuditLog, Clinic, ClinicMembership, Patient, Treatment, TreatmentsByClinic } from '@acme/db';
 import type Decimal from 'decimal.js';
 
 /** Money leaves the API as an exact 2-decimal string: JSON would turn 39.50 into "39.5". */
@@ -30,6 +30,40 @@ export const linkDto = (l: TreatmentsByClinic) => ({
   notes: l.notes,
   createdAt: l.createdAt.toISOString(),
   updatedAt: l.updatedAt.toISOString(),
+});
+
+export const patientDto = (p: Patient) => ({
+  id: p.id,
+  clinicId: p.clinicId,
+  name: p.name,
+  email: p.email,
+  phone: p.phone,
+  dateOfBirth: p.dateOfBirth === null ? null : p.dateOfBirth.toISOString().slice(0, 10),
+  deletedAt: p.deletedAt === null ? null : p.deletedAt.toISOString(),
+  createdAt: p.createdAt.toISOString(),
+  updatedAt: p.updatedAt.toISOString(),
+});
+
+export const membershipDto = (m: ClinicMembership) => ({
+  id: m.id,
+  userId: m.userId,
+  clinicId: m.clinicId,
+  role: m.role,
+  createdAt: m.createdAt.toISOString(),
+});
+
+/** Audit ids are BigInt in the database and strings in JSON. */
+export const auditDto = (a: AuditLog) => ({
+  id: a.id.toString(),
+  occurredAt: a.occurredAt.toISOString(),
+  txId: a.txId.toString(),
+  actorId: a.actorId,
+  actorRole: a.actorRole,
+  model: a.model,
+  action: a.action,
+  recordId: a.recordId,
+  before: a.before,
+  after: a.after,
 });
 
 /** Keyset page: fetch one extra row to know whether another page follows. */

@@ -1,4 +1,7 @@
+import { auditLogRouter } from './routers/audit-log.ts';
 import { clinicRouter } from './routers/clinic.ts';
+import { membershipRouter } from './routers/membership.ts';
+import { patientRouter } from './routers/patient.ts';
 import { treatmentRouter } from './routers/treatment.ts';
 import { treatmentsByClinicRouter } from './routers/treatments-by-clinic.ts';
 import { createCallerFactory, createTRPCRouter } from './trpc.ts';
@@ -7,6 +10,9 @@ export const appRouter = createTRPCRouter({
   clinic: clinicRouter,
   treatment: treatmentRouter,
   treatmentsByClinic: treatmentsByClinicRouter,
+  patient: patientRouter,
+  membership: membershipRouter,
+  auditLog: auditLogRouter,
 });
 
 export type AppRouter = typeof appRouter;

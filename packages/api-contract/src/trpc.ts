@@ -7,6 +7,8 @@ export interface Context {
   session: SessionUser | null;
   /** `createDb(session)`: every query is filtered by the access rules. */
   db: EnhancedClient;
+  /** `createDb(session, { includeDeleted: true })`: soft-deleted rows visible (to ADMIN, by rule). */
+  dbIncludingDeleted: EnhancedClient;
 }
 
 // Stack traces stay on the server: error responses carry code and message only.
