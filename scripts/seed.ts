@@ -3,6 +3,7 @@
  * `pnpm db:seed -- --clinics 20000` also bulk-loads that many synthetic clinics.
  */
 import { parseArgs } from 'node:util';
+import { closeDb } from '../src/index.ts';
 import { SEED_COUNTS, seedDatabase } from './lib/seed-data.ts';
 import { withTargetDatabase } from './lib/target-database.ts';
 
@@ -17,9 +18,16 @@ if (!Number.isInteger(extraClinics) || extraClinics < 0) {
 }
 
 try {
-  await withTargetDatabase('db:seed', (url) => seedDatabase(url, { extraClinics }));
+  await withTargetDatabase('db:seed', async (url) => {
+    try {
+      await seedDatabase(url, { extraClinics });
+    } finally {
+      await closeDb();
+    }
+  });
+  const c = SEED_COUNTS;
   console.log(
-    `Seeded ${SEED_COUNTS.clinics} clinics, ${SEED_COUNTS.treatments} treatments, ${SEED_COUNTS.links} links.`,
+    `Seeded ${c.clinics} clinics, ${c.treatments} treatments, ${c.links} links, ${c.memberships} memberships, ${c.patients} patients (audited as system:seed).`,
   );
 } catch (err) {
   console.error(`[db:seed] failed: ${(err as Error).message}`);

@@ -19,12 +19,23 @@ describe('seed', () => {
     expect(first.links.filter((l) => l.clinicId.startsWith('seed-'))).toHaveLength(SEED_COUNTS.links);
     expect(first.links.some((l) => l.priceOverride !== null)).toBe(true);
     expect(first.links.some((l) => l.priceOverride === null)).toBe(true);
+    expect(first.memberships).toHaveLength(SEED_COUNTS.memberships);
+    expect(first.patients.filter((p) => p.id.startsWith('seed-'))).toHaveLength(SEED_COUNTS.patients);
+    const seeded = SEED_COUNTS.clinics + SEED_COUNTS.treatments + SEED_COUNTS.links;
+    const created = first.audit.filter((a) => a.action === 'create');
+    expect(created).toHaveLength(seeded + SEED_COUNTS.memberships + SEED_COUNTS.patients);
+    expect(new Set(first.audit.map((a) => a.actorId))).toEqual(new Set(['system:seed']));
+
     await raw.clinic.update({ where: { id: 'seed-clinic-north' }, data: { name: 'Edited by hand' } });
+    await raw.patient.update({ where: { id: 'seed-patient-ada' }, data: { deletedAt: new Date() } });
     await seedDatabase(url());
     const second = await snapshot(raw);
     expect(withoutUpdatedAt(second.clinics)).toEqual(withoutUpdatedAt(first.clinics));
     expect(withoutUpdatedAt(second.treatments)).toEqual(withoutUpdatedAt(first.treatments));
     expect(withoutUpdatedAt(second.links)).toEqual(withoutUpdatedAt(first.links));
+    expect(withoutUpdatedAt(second.memberships)).toEqual(withoutUpdatedAt(first.memberships));
+    expect(withoutUpdatedAt(second.patients)).toEqual(withoutUpdatedAt(first.patients));
+    expect(second.audit.filter((a) => a.action === 'restore').map((a) => a.recordId)).toEqual(['seed-patient-ada']);
   });
 });
 
@@ -53,6 +64,10 @@ describe('pnpm demo', () => {
     expect(out).toMatch(/^USER +TreatmentsByClinic +yes +no +no +no/m);
     expect(out).toMatch(/^SUPPORT +Treatment +yes +no +no +no/m);
     expect(out).toMatch(/^ADMIN +Clinic +yes +yes +yes +yes/m);
+    expect(out).toMatch(/^member +Patient +yes +yes +yes +no/m);
+    expect(out).toMatch(/^non-member +Patient +no +no +no +no/m);
+    expect(out).toMatch(/^support-member +Patient +yes +no +no +no/m);
+    expect(out).toMatch(/^admin +Patient +yes +yes +yes +yes/m);
 
     const get = (p: string, auth?: string) => fetch(`${base}/${p}`, auth ? { headers: { authorization: auth } } : {});
     const list = await get('clinic.list', `Bearer ${token('USER')}`);
@@ -60,6 +75,13 @@ describe('pnpm demo', () => {
     const body = (await list.json()) as { result: { data: { items: { id: string }[] } } };
     expect(body.result.data.items.map((c) => c.id)).toContain('seed-clinic-north');
     expect((await get('clinic.list')).status).toBe(401);
+    // demo-user is STAFF at North and VIEWER at South (seeded memberships, loaded per request).
+    const patients = (await (await get('patient.list', `Bearer ${token('USER')}`)).json()) as {
+      result: { data: { items: { clinicId: string }[] } };
+    };
+    expect(new Set(patients.result.data.items.map((p) => p.clinicId))).toEqual(
+      new Set(['seed-clinic-north', 'seed-clinic-south']),
+    );
     expect((await get('clinic.list', `Bearer ${token('ADMIN')}x`)).status).toBe(401);
     const create = await fetch(`${base}/clinic.create`, {
       method: 'POST',

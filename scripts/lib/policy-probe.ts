@@ -1,11 +1,11 @@
 import type { SessionInput } from '@acme/auth';
 import Decimal from 'decimal.js';
-import { createDb, ORMError } from '../../src/index.ts';
+import { createDb, loadSession, ORMError } from '../../src/index.ts';
 import { openScriptSystemClient } from './system-client.ts';
 
 export type Outcome = 'allowed' | 'denied' | `error: ${string}`;
 export const OPERATIONS = ['read', 'create', 'update', 'delete'] as const;
-export const MODELS = ['Clinic', 'Treatment', 'TreatmentsByClinic'] as const;
+export const MODELS = ['Clinic', 'Treatment', 'TreatmentsByClinic', 'Patient'] as const;
 type Operation = (typeof OPERATIONS)[number];
 type Model = (typeof MODELS)[number];
 type Db = ReturnType<typeof createDb>;
@@ -45,6 +45,23 @@ export async function probePolicies(url: string, sessions: Record<string, Sessio
   const treatment = await sys.treatment.create({ data: { name: `${tag} treatment`, price: new Decimal('1.00') } });
   const spareTreatment = await sys.treatment.create({ data: { name: `${tag} spare`, price: new Decimal('1.00') } });
   const link = await sys.treatmentsByClinic.create({ data: { clinicId: clinic.id, treatmentId: treatment.id } });
+  const patient = await sys.patient.create({
+    data: { name: `${tag} patient`, email: `${tag}@example.com`, clinicId: clinic.id },
+  });
+  // Patients are clinic-scoped: the rows that matter are a member, a
+  // non-member, a SUPPORT member and ADMIN of the probe clinic.
+  const member = { id: `${tag}-member`, role: 'USER' } as const;
+  const supportMember = { id: `${tag}-support`, role: 'SUPPORT' } as const;
+  await sys.clinicMembership.createMany({
+    data: [member, supportMember].map((p) => ({ userId: p.id, clinicId: clinic.id, role: 'STAFF' as const })),
+  });
+  const patientSessions: Record<string, SessionInput | null> = {
+    member: await loadSession(member),
+    'non-member': { id: `${tag}-outsider`, role: 'USER' },
+    'support-member': await loadSession(supportMember),
+    admin: { id: `${tag}-admin`, role: 'ADMIN' },
+    anonymous: null,
+  };
 
   const probes: Record<Model, Record<Operation, (db: Db) => Promise<unknown>>> = {
     Clinic: {
@@ -65,18 +82,28 @@ export async function probePolicies(url: string, sessions: Record<string, Sessio
       update: (db) => db.treatmentsByClinic.update({ where: { id: link.id }, data: { notes: 'probed' } }),
       delete: (db) => db.treatmentsByClinic.delete({ where: { id: link.id } }),
     },
+    Patient: {
+      read: (db) => db.patient.findUnique({ where: { id: patient.id } }),
+      create: (db) =>
+        db.patient.create({ data: { name: 'probe', email: `new-${tag}@example.com`, clinicId: clinic.id } }),
+      update: (db) => db.patient.update({ where: { id: patient.id }, data: { name: 'probed' } }),
+      delete: (db) => db.patient.delete({ where: { id: patient.id } }),
+    },
   };
 
   const matrix: { session: string; model: Model; operation: Operation; outcome: Outcome }[] = [];
   try {
-    for (const [name, session] of Object.entries(sessions)) {
-      for (const model of MODELS) {
+    const run = async (sessionsForModel: Record<string, SessionInput | null>, model: Model) => {
+      for (const [name, session] of Object.entries(sessionsForModel)) {
         for (const operation of OPERATIONS) {
           matrix.push({ session: name, model, operation, outcome: await attempt(session, probes[model][operation]) });
         }
       }
-    }
+    };
+    for (const model of MODELS) await run(model === 'Patient' ? patientSessions : sessions, model);
   } finally {
+    await sys.patient.deleteMany({ where: { clinicId: clinic.id } });
+    await sys.clinicMembership.deleteMany({ where: { clinicId: clinic.id } });
     await sys.treatmentsByClinic.deleteMany({ where: { id: link.id } });
     await sys.clinic.deleteMany({ where: { id: { in: [clinic.id, spareClinic.id] } } });
     await sys.treatment.deleteMany({ where: { id: { in: [treatment.id, spareTreatment.id] } } });
@@ -89,10 +116,10 @@ export async function probePolicies(url: string, sessions: Record<string, Sessio
 export function formatMatrix(matrix: Awaited<ReturnType<typeof probePolicies>>): string {
   const rows = new Map<string, Record<string, Outcome>>();
   for (const { session, model, operation, outcome } of matrix) {
-    const key = `${session.padEnd(10)} ${model.padEnd(19)}`;
+    const key = `${session.padEnd(15)} ${model.padEnd(19)}`;
     rows.set(key, { ...rows.get(key), [operation]: outcome });
   }
   const cell = (o: Outcome | undefined) => (o === 'allowed' ? 'yes' : o === 'denied' ? 'no' : (o ?? '?')).padEnd(7);
-  const header = `${'session'.padEnd(10)} ${'model'.padEnd(19)} ${OPERATIONS.map((o) => o.padEnd(7)).join('')}`;
+  const header = `${'session'.padEnd(15)} ${'model'.padEnd(19)} ${OPERATIONS.map((o) => o.padEnd(7)).join('')}`;
   return [header, ...[...rows].map(([k, v]) => `${k} ${OPERATIONS.map((o) => cell(v[o])).join('')}`)].join('\n');
 }
