@@ -8,49 +8,12 @@ import { ZenStackClient } from '@zenstackhq/orm';
 import { PostgresDialect } from '@zenstackhq/orm/dialects/postgres';
 import Decimal from 'decimal.js';
 import { Kysely, PostgresDialect as KyselyPostgresDialect, sql } from 'kysely';
-import pg from 'pg';
 import { closeDb, createDb, findManyPaged } from '../src/index.ts';
+import { type Contestant, money, newPool, refused, requireAdmin, sortPrices } from './contestant-kit.ts';
+
+export type { ClinicRow, Contestant, PageRow, PriceRow } from './contestant-kit.ts';
+
 import { schema } from '../zenstack/schema.ts';
-
-export interface ClinicRow {
-  id: string;
-  name: string;
-  code: string;
-}
-export interface PageRow {
-  id: string;
-  links: { id: string; treatmentId: string; treatmentName: string }[];
-}
-export interface PriceRow {
-  treatmentId: string;
-  effectivePrice: string;
-}
-
-export interface Contestant {
-  name: string;
-  findUnique(s: SessionInput, id: string): Promise<ClinicRow | null>;
-  listPage(s: SessionInput): Promise<PageRow[]>;
-  clinicTreatments(s: SessionInput, clinicId: string): Promise<PriceRow[]>;
-  create(s: SessionInput, n: number): Promise<string>;
-  update(s: SessionInput, id: string, n: number): Promise<void>;
-  /** Must refuse: USER updating a clinic. Resolves true when refused. */
-  deniedWrite(s: SessionInput, id: string): Promise<boolean>;
-  close(): Promise<void>;
-}
-
-class Denied extends Error {}
-const requireAdmin = (s: SessionInput) => {
-  if (s.role !== 'ADMIN') throw new Denied();
-};
-const refused = async (p: () => Promise<unknown>) =>
-  p().then(
-    () => false,
-    () => true,
-  );
-const money = (v: unknown) => new Decimal(String(v)).toFixed(2);
-const sortPrices = (rows: PriceRow[]) => rows.sort((a, b) => a.treatmentId.localeCompare(b.treatmentId));
-
-const newPool = (url: string) => new pg.Pool({ connectionString: url, max: 10 });
 
 export function rawPg(url: string): Contestant {
   const pool = newPool(url);

@@ -13,9 +13,11 @@ import { deployMigrations } from '../scripts/lib/migrate.ts';
 import { createDb } from '../src/index.ts';
 import { startTestServer } from '../tests/support/postgres-server.ts';
 import { mixedAtConcurrency } from './concurrency.ts';
+import { drizzleOrm } from './contestant-drizzle.ts';
 import { type Contestant, kysely, product, rawPg, zenstackNoPolicies } from './contestants.ts';
 import { FULL, loadDataset, QUICK } from './dataset.ts';
-import { fmt, type Summary, summarize } from './stats.ts';
+import { prisma7 } from './prisma7/contestant.ts';
+import { fmt, ratios, type Summary, summarize } from './stats.ts';
 
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== '--'),
@@ -103,7 +105,7 @@ async function main() {
     await pool.end();
     console.log(`[bench] loaded ${JSON.stringify(sizes)} in ${((performance.now() - t) / 1000).toFixed(1)}s`);
 
-    const cs = [rawPg(url), kysely(url), zenstackNoPolicies(url), product()];
+    const cs = [rawPg(url), kysely(url), prisma7(url), drizzleOrm(url), zenstackNoPolicies(url), product()];
     await assertSameResults(cs);
     console.log('[bench] all contestants return the same rows and refuse the USER write');
     const results = await measure(cs);
@@ -122,12 +124,14 @@ async function main() {
     console.log(
       `\n${'workload'.padEnd(17)}${'contestant'.padEnd(24)}${'p50'.padStart(9)}${'p99'.padStart(9)}${'ops/s'.padStart(8)}  p50 vs pg  vs zen  pg ops/s ÷ ops/s`,
     );
-    for (const [w, byC] of Object.entries({ ...results, ...concurrency })) {
+    const all = { ...results, ...concurrency };
+    const ratiosByWorkload = Object.fromEntries(Object.entries(all).map(([w, byC]) => [w, ratios(byC, floor, zen)]));
+    for (const [w, byC] of Object.entries(all)) {
       for (const [c, s] of Object.entries(byC)) {
-        const r = (base: string) => (s.p50 / (byC[base]?.p50 ?? Number.NaN) || 0).toFixed(2);
-        const throughput = ((byC[floor]?.opsPerSec ?? Number.NaN) / s.opsPerSec).toFixed(2);
+        const r = ratiosByWorkload[w]?.[c];
+        const n = (x: number | undefined) => (x ?? Number.NaN).toFixed(2);
         console.log(
-          `${w.padEnd(17)}${c.padEnd(24)}${fmt(s.p50).padStart(9)}${fmt(s.p99).padStart(9)}${Math.round(s.opsPerSec).toString().padStart(8)}  ${r(floor).padStart(9)}  ${r(zen).padStart(5)}  ${throughput.padStart(16)}`,
+          `${w.padEnd(17)}${c.padEnd(24)}${fmt(s.p50).padStart(9)}${fmt(s.p99).padStart(9)}${Math.round(s.opsPerSec).toString().padStart(8)}  ${n(r?.p50VsPg).padStart(9)}  ${n(r?.p50VsZenStack).padStart(5)}  ${n(r?.throughputVsPg).padStart(16)}`,
         );
       }
     }
@@ -139,6 +143,7 @@ async function main() {
       node: process.version,
       results,
       concurrency,
+      ratios: ratiosByWorkload,
       createDbMicros,
     };
     writeFileSync(path.join(import.meta.dirname, 'results.json'), `${JSON.stringify(out, null, 2)}\n`);

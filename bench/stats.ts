@@ -14,3 +14,29 @@ export function summarize(latencies: number[]): Summary {
 }
 
 export const fmt = (ms: number) => (ms < 1 ? `${(ms * 1000).toFixed(0)}µs` : `${ms.toFixed(2)}ms`);
+
+export interface Ratios {
+  /** p50 ÷ raw pg's p50. */
+  p50VsPg: number;
+  /** p50 ÷ ZenStack-without-policies' p50. */
+  p50VsZenStack: number;
+  /** raw pg's throughput ÷ this throughput (how many times slower under load). */
+  throughputVsPg: number;
+}
+
+/** Each contestant's ratios within one workload, against the named floor and ZenStack baselines. */
+export function ratios(byContestant: Record<string, Summary>, floor: string, zen: string): Record<string, Ratios> {
+  const base = byContestant[floor];
+  const plain = byContestant[zen];
+  const round = (x: number) => Math.round(x * 100) / 100;
+  return Object.fromEntries(
+    Object.entries(byContestant).map(([name, s]) => [
+      name,
+      {
+        p50VsPg: round(s.p50 / (base?.p50 ?? Number.NaN)),
+        p50VsZenStack: round(s.p50 / (plain?.p50 ?? Number.NaN)),
+        throughputVsPg: round((base?.opsPerSec ?? Number.NaN) / s.opsPerSec),
+      },
+    ]),
+  );
+}
