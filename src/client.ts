@@ -7,6 +7,7 @@ import { schema } from '../zenstack/schema.ts';
 import { AuditPlugin } from './audit/audit-plugin.ts';
 import { readDbConfig } from './config.ts';
 import { type BlockedMember, guardClient } from './guard.ts';
+import { PolicyFoldingPlugin } from './policy-folding.ts';
 import { openPool } from './pool.ts';
 import { softDeletePlugin } from './soft-delete.ts';
 
@@ -32,10 +33,12 @@ export interface DbOptions {
  * last so that it judges each statement as the caller wrote it (a delete as a
  * delete); soft delete then rewrites it, and the audit plugin records what
  * finally runs. The system client has the same list minus the policy plugin.
+ * Policy folding works a level above (whole operations, `onQuery`), before any
+ * SQL is built.
  */
 function pluginsFor(kind: 'session' | 'system', includeDeleted: boolean): AnyPlugin[] {
   const inner = [new AuditPlugin(), softDeletePlugin({ includeDeleted })];
-  return kind === 'session' ? [...inner, new PolicyPlugin()] : inner;
+  return kind === 'session' ? [...inner, new PolicyPlugin(), new PolicyFoldingPlugin()] : inner;
 }
 
 interface Connection {

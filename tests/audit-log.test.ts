@@ -208,9 +208,12 @@ describe('the log itself', () => {
       await expect(db.auditLog.update({ where: { id: first.id }, data: { actorId: 'x' } })).rejects.toBeInstanceOf(
         ORMError,
       );
-      await expect(db.auditLog.updateMany({ data: { actorId: 'x' } })).rejects.toBeInstanceOf(ORMError);
+      // A session's denied updateMany answers { count: 0 } (ZenStack's usual answer); the system client is refused.
+      const many = await db.auditLog.updateMany({ data: { actorId: 'x' } }).catch((e: unknown) => e);
+      expect(many instanceof ORMError || (many as { count: number }).count === 0).toBe(true);
       await expect(db.auditLog.delete({ where: { id: first.id } })).rejects.toBeInstanceOf(ORMError);
-      await expect(db.auditLog.deleteMany({})).rejects.toBeInstanceOf(ORMError);
+      const gone = await db.auditLog.deleteMany({}).catch((e: unknown) => e);
+      expect(gone instanceof ORMError || (gone as { count: number }).count === 0).toBe(true);
     }
     expect(await snapshot(raw)).toEqual(before);
   });
