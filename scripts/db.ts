@@ -7,8 +7,11 @@
  */
 import { parseArgs } from 'node:util';
 import { baseline } from './lib/baseline.ts';
+import { describeTarget } from './lib/database.ts';
 import { checkDrift } from './lib/drift.ts';
 import { deployMigrations, migrateDev } from './lib/migrate.ts';
+import { ensureAppLogin } from './lib/rls/app-role.ts';
+import { applyRls, writeRlsSql } from './lib/rls/apply.ts';
 import { withTargetDatabase } from './lib/target-database.ts';
 import { runTool } from './lib/tool-env.ts';
 
@@ -21,7 +24,15 @@ function flags<T extends Record<string, { type: 'string' | 'boolean' }>>(options
 }
 
 async function generate(): Promise<number> {
-  return (await runTool('zen', ['generate', '--no-version-check', '--no-tips', '--silent'])).code;
+  const code = (await runTool('zen', ['generate', '--no-version-check', '--no-tips', '--silent'])).code;
+  if (code !== 0) return code;
+  try {
+    await writeRlsSql();
+  } catch (err) {
+    console.error(`[db:generate] zenstack/rls.sql not written: ${(err as Error).message}`);
+    return 1;
+  }
+  return 0;
 }
 
 async function prisma(...args: string[]): Promise<number> {
@@ -66,9 +77,33 @@ const commands: Record<string, (url: string) => Promise<number>> = {
     return code;
   },
 
-  async reset() {
+  async reset(url) {
     const f = flags({ force: { type: 'boolean' } });
-    return prisma('migrate', 'reset', '--skip-generate', '--skip-seed', ...(f.force ? ['--force'] : []));
+    const code = await prisma('migrate', 'reset', '--skip-generate', '--skip-seed', ...(f.force ? ['--force'] : []));
+    if (code === 0) await applyRls(url);
+    return code;
+  },
+
+  /** Creates or updates the login APP_DATABASE_URL names: LOGIN, no bypass, a member of acme_app. */
+  async roles(url) {
+    flags({});
+    const app = process.env.APP_DATABASE_URL;
+    if (!app) {
+      console.error(
+        'APP_DATABASE_URL is not set: set it to the connection string sessions should use (see .env.example).',
+      );
+      return 64;
+    }
+    const parsed = new URL(app);
+    const user = decodeURIComponent(parsed.username);
+    if (!user || !parsed.password) {
+      console.error('APP_DATABASE_URL must name a user and a password.');
+      return 64;
+    }
+    await ensureAppLogin(url, { user, password: decodeURIComponent(parsed.password) });
+    console.log(`${user} can log in as a member of acme_app (sessions: ${describeTarget(app)}).`);
+    console.log('The policies come with `pnpm db:migrate:deploy` (zenstack/rls.sql after the migrations).');
+    return 0;
   },
 
   async baseline(url) {

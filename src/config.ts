@@ -4,8 +4,17 @@
  * falling back, because a mistyped pool size is a production incident.
  */
 export interface DbConfig {
-  /** PostgreSQL connection string. Never log it: use {@link redactUrl}. */
+  /**
+   * PostgreSQL connection string of the owner / migration role (DATABASE_URL):
+   * migrations and `createSystemDb` use it. Never log it: use {@link redactUrl}.
+   */
   connectionString: string;
+  /**
+   * The application role's connection string (APP_DATABASE_URL): what
+   * `createDb` sessions connect as, under row-level security. Unset: sessions
+   * use DATABASE_URL and only the ORM's rules apply.
+   */
+  appConnectionString: string | undefined;
   /** Connections in the process-wide pool (DB_POOL_MAX, default 10). */
   poolMax: number;
   /** How long a query waits for a free connection before failing (DB_POOL_TIMEOUT_MS, default 5000). */
@@ -46,23 +55,30 @@ export function readDbConfig(env: Env = process.env): DbConfig {
         'postgresql://user:password@localhost:5432/acme (see .env.example).',
     );
   }
-  let protocol: string;
-  try {
-    protocol = new URL(connectionString).protocol;
-  } catch {
-    throw new DbConfigError('DATABASE_URL is not a valid URL (value not shown: it may hold a password).');
-  }
-  if (protocol !== 'postgresql:' && protocol !== 'postgres:') {
-    throw new DbConfigError(`DATABASE_URL must start with postgresql:// or postgres://, got ${protocol}//`);
-  }
+  checkUrl('DATABASE_URL', connectionString);
+  const appConnectionString = env.APP_DATABASE_URL || undefined;
+  if (appConnectionString) checkUrl('APP_DATABASE_URL', appConnectionString);
   return {
     connectionString,
+    appConnectionString,
     poolMax: intSetting(env, 'DB_POOL_MAX', 10, 1),
     connectionTimeoutMillis: intSetting(env, 'DB_POOL_TIMEOUT_MS', 5_000, 1),
     idleTimeoutMillis: intSetting(env, 'DB_IDLE_TIMEOUT_MS', 10_000, 0),
     statementTimeoutMillis: intSetting(env, 'DB_STATEMENT_TIMEOUT_MS', 30_000, 0),
     applicationName: env.DB_APPLICATION_NAME || 'acme-db',
   };
+}
+
+function checkUrl(name: string, url: string): void {
+  let protocol: string;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    throw new DbConfigError(`${name} is not a valid URL (value not shown: it may hold a password).`);
+  }
+  if (protocol !== 'postgresql:' && protocol !== 'postgres:') {
+    throw new DbConfigError(`${name} must start with postgresql:// or postgres://, got ${protocol}//`);
+  }
 }
 
 /**

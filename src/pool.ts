@@ -1,16 +1,26 @@
 import pg from 'pg';
 import { type DbConfig, redactUrl } from './config.ts';
+import { RlsContextClient } from './rls/context-client.ts';
 
 /**
  * Opens the pg pool for a config. The one place pool options are decided.
+ * `role: 'app'` connects as APP_DATABASE_URL with the client that carries the
+ * session to PostgreSQL's row-level security; `'owner'` as DATABASE_URL.
  *
  * An idle client can fail (server restart, `pg_terminate_backend`); without
  * an 'error' listener pg re-throws that on the pool and kills the process.
  * The pool drops the broken client by itself, so we only report it.
  */
-export function openPool(config: DbConfig, onError: (err: Error) => void = reportIdleError): pg.Pool {
+export function openPool(
+  config: DbConfig,
+  onError: (err: Error) => void = reportIdleError,
+  role: 'app' | 'owner' = 'owner',
+): pg.Pool {
+  const connectionString =
+    role === 'app' ? (config.appConnectionString ?? config.connectionString) : config.connectionString;
   const pool = new pg.Pool({
-    connectionString: config.connectionString,
+    connectionString,
+    ...(role === 'app' && config.appConnectionString ? { Client: RlsContextClient } : {}),
     max: config.poolMax,
     connectionTimeoutMillis: config.connectionTimeoutMillis,
     idleTimeoutMillis: config.idleTimeoutMillis,
@@ -18,7 +28,7 @@ export function openPool(config: DbConfig, onError: (err: Error) => void = repor
     // Sent in the startup packet: no extra round trip per connection.
     ...(config.statementTimeoutMillis > 0 ? { statement_timeout: config.statementTimeoutMillis } : {}),
   });
-  pool.on('error', (err) => onError(scrubSecret(err, config.connectionString)));
+  pool.on('error', (err) => onError(scrubSecret(err, connectionString)));
   return pool;
 }
 

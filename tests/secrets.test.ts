@@ -1,7 +1,7 @@
 /** The connection string's password never shows up in an error, a log line or command output. */
 import { afterEach, describe, expect, inject, it, vi } from 'vitest';
 import { readDbConfig } from '../src/config.ts';
-import { closeDb, createDb } from '../src/index.ts';
+import { closeDb, createDb, createSystemDb } from '../src/index.ts';
 import { openPool } from '../src/pool.ts';
 import { runDbScript } from './support/run-db-script.ts';
 
@@ -26,10 +26,11 @@ async function failure(fn: () => Promise<unknown>): Promise<string> {
   throw new Error('expected a failure');
 }
 
-const saved = process.env.DATABASE_URL;
+const saved = { owner: process.env.DATABASE_URL, app: process.env.APP_DATABASE_URL };
 afterEach(async () => {
   await closeDb();
-  process.env.DATABASE_URL = saved;
+  process.env.DATABASE_URL = saved.owner;
+  process.env.APP_DATABASE_URL = saved.app;
   vi.restoreAllMocks();
 });
 
@@ -37,12 +38,15 @@ describe('secrets', () => {
   it.each([
     ['a wrong password', wrongPassword],
     ['a closed port', closedPort],
-  ])('createDb queries failing on %s do not reveal the password', async (_, url) => {
+  ])('createDb and createSystemDb queries failing on %s do not reveal the password', async (_, url) => {
     await closeDb();
     process.env.DATABASE_URL = url;
-    const text = await failure(() => createDb({ id: 'u', role: 'ADMIN' }).clinic.count());
-    expect(text.length).toBeGreaterThan(20);
-    expect(text).not.toContain(PASSWORD);
+    process.env.APP_DATABASE_URL = url;
+    for (const db of [createDb({ id: 'u', role: 'ADMIN' }), createSystemDb('secrets-test')]) {
+      const text = await failure(() => db.clinic.count());
+      expect(text.length).toBeGreaterThan(20);
+      expect(text).not.toContain(PASSWORD);
+    }
   });
 
   it('pool error logs do not reveal the password', async () => {

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { withClient, withDatabase } from './database.ts';
 import { freePort, startEmbeddedPostgres } from './embedded-postgres.ts';
+import { appUrl, ensureAppLogin } from './rls/app-role.ts';
 import { ROOT } from './tool-env.ts';
 
 /** Git-ignored home of the embedded development database, kept between runs. */
@@ -14,12 +15,19 @@ const DATABASE = 'acme';
 interface Meta {
   port: number;
   password: string;
+  /** The acme_app login's password (sessions connect as it, under row-level security). */
+  appPassword: string;
 }
 
 async function meta(): Promise<Meta> {
-  if (existsSync(META_FILE)) return JSON.parse(readFileSync(META_FILE, 'utf8')) as Meta;
+  const saved = existsSync(META_FILE) ? (JSON.parse(readFileSync(META_FILE, 'utf8')) as Partial<Meta>) : {};
+  if (saved.port && saved.password && saved.appPassword) return saved as Meta;
   mkdirSync(DEV_DATA, { recursive: true });
-  const fresh = { port: await freePort(), password: randomBytes(16).toString('hex') };
+  const fresh: Meta = {
+    port: saved.port ?? (await freePort()),
+    password: saved.password ?? randomBytes(16).toString('hex'),
+    appPassword: randomBytes(16).toString('hex'),
+  };
   writeFileSync(META_FILE, JSON.stringify(fresh, null, 2), { mode: 0o600 });
   return fresh;
 }
@@ -27,7 +35,10 @@ async function meta(): Promise<Meta> {
 const reachable = (url: string) => withClient(url, async () => true).catch(() => false);
 
 export interface DevDatabase {
+  /** The owner (superuser): migrations, seed, system client. */
   url: string;
+  /** The acme_app login: what sessions connect as. */
+  appUrl: string;
   /** Whether this process started the server (and so stops it in release). */
   started: boolean;
   release(): Promise<void>;
@@ -40,7 +51,7 @@ export interface DevDatabase {
  * it is started for this process and stopped by `release()`.
  */
 export async function openDevDatabase(log: (line: string) => void = console.log): Promise<DevDatabase> {
-  const { port, password } = await meta();
+  const { port, password, appPassword } = await meta();
   const serverUrl = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
   const url = withDatabase(serverUrl, DATABASE);
   let stop = async () => {};
@@ -56,5 +67,7 @@ export async function openDevDatabase(log: (line: string) => void = console.log)
     const { rowCount } = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
     if (!rowCount) await c.query(`CREATE DATABASE "${DATABASE}"`);
   });
-  return { url, started, release: stop };
+  const login = { user: 'acme_app', password: appPassword };
+  await ensureAppLogin(serverUrl, login);
+  return { url, appUrl: appUrl(url, login), started, release: stop };
 }

@@ -1,12 +1,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { checkDrift } from './drift.ts';
+import { applyRls } from './rls/apply.ts';
 import { MIGRATIONS_DIR, PRISMA_SCHEMA, runTool } from './tool-env.ts';
 
 /**
- * Applies the committed migrations to `url` — the deploy path: what
- * `pnpm db:migrate:deploy` runs in CI and production, and what every test
- * database is built with. Throws with Prisma's output when it fails.
+ * Applies the committed migrations to `url`, then the generated row-level
+ * security (zenstack/rls.sql) — the deploy path: what `pnpm db:migrate:deploy`
+ * runs in CI and production, and what every test database is built with.
+ * Throws with Prisma's output when it fails.
  */
 export async function deployMigrations(url: string, opts: { quiet?: boolean } = {}): Promise<void> {
   const res = await runTool('prisma', ['migrate', 'deploy'], {
@@ -14,6 +16,7 @@ export async function deployMigrations(url: string, opts: { quiet?: boolean } = 
     quiet: opts.quiet ?? false,
   });
   if (res.code !== 0) throw new Error(`migrate deploy failed (exit ${res.code}):\n${res.stdout}${res.stderr}`);
+  await applyRls(url);
 }
 
 /** `<UTC yyyymmddHHMMSS>_<slug>`: the migration folder name Prisma uses, ordered by time. */

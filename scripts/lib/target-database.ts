@@ -23,7 +23,14 @@ export async function openTargetDatabase(label: string): Promise<TargetDatabase>
     : await (await import('./dev-database.ts')).openDevDatabase((line) => console.log(`[${label}] ${line}`));
   const url = explicit || (dev?.url as string);
   process.env.DATABASE_URL = url;
+  if (dev && !process.env.APP_DATABASE_URL) process.env.APP_DATABASE_URL = dev.appUrl;
   console.log(`[${label}] ${describeTarget(url)}`);
+  const app = process.env.APP_DATABASE_URL;
+  console.log(
+    app
+      ? `[${label}] sessions connect as ${describeTarget(app)} (row-level security in force)`
+      : `[${label}] APP_DATABASE_URL is not set: sessions connect as DATABASE_URL and only the ORM's rules apply`,
+  );
   return { url, release: async () => dev?.release() };
 }
 

@@ -1,17 +1,27 @@
 /**
  * Runs before each test file (vitest setupFiles): creates a fresh database on
- * the shared server, applies the committed migrations to it through the
- * deploy path, and points DATABASE_URL at it — so the package under test is
- * configured exactly as an app would configure it.
+ * the shared server, applies the committed migrations and the generated
+ * row-level security to it through the deploy path, and points DATABASE_URL
+ * (owner: migrations, system client, the tests' unrestricted reads) and
+ * APP_DATABASE_URL (the acme_app role every session connects as) at it — so
+ * every test runs with both the ORM's rules and PostgreSQL's in force, as an
+ * app would be configured. TEST_APP_VIA=host:port sends the app role through
+ * PgBouncer instead.
  */
 import { afterAll, inject } from 'vitest';
 import { createScratchDatabase, dropDatabase } from '../../scripts/lib/database.ts';
 import { deployMigrations } from '../../scripts/lib/migrate.ts';
+import { appUrl } from '../../scripts/lib/rls/app-role.ts';
 import { closeDb } from '../../src/index.ts';
 
 const url = await createScratchDatabase(inject('testServerUrl'), 'acme_test');
 await deployMigrations(url, { quiet: true });
 process.env.DATABASE_URL = url;
+process.env.APP_DATABASE_URL = appUrl(
+  url,
+  { user: 'acme_app', password: inject('appRolePassword') },
+  process.env.TEST_APP_VIA || undefined,
+);
 
 afterAll(async () => {
   await closeDb();

@@ -1,0 +1,43 @@
+import pg from 'pg';
+import { withClient } from '../database.ts';
+import { APP_ROLE } from './policies-sql.ts';
+
+export interface AppLogin {
+  user: string;
+  password: string;
+}
+
+/**
+ * Makes `login` a role the application can connect as under row-level
+ * security: LOGIN, not superuser, not BYPASSRLS, not the owner, and a member
+ * of acme_app (or acme_app itself). Idempotent; needs CREATEROLE on
+ * `ownerUrl`. The password travels as an escaped literal and is never logged.
+ */
+export async function ensureAppLogin(ownerUrl: string, login: AppLogin): Promise<void> {
+  const role = pg.escapeIdentifier(login.user);
+  const password = pg.escapeLiteral(login.password);
+  const attributes = `LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE PASSWORD ${password}`;
+  await withClient(ownerUrl, async (c) => {
+    for (const name of new Set([APP_ROLE, login.user])) {
+      // Tolerates a concurrent creation (several test workers, two deploys).
+      await c.query(`DO $$
+        BEGIN
+          IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = ${pg.escapeLiteral(name)}) THEN
+            CREATE ROLE ${pg.escapeIdentifier(name)} NOLOGIN;
+          END IF;
+        EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+        END $$`);
+    }
+    await c.query(`ALTER ROLE ${role} WITH ${attributes}`);
+    if (login.user !== APP_ROLE) await c.query(`GRANT ${APP_ROLE} TO ${role}`);
+  });
+}
+
+/** `ownerUrl` with the application login instead of the owner (and optionally another host:port, e.g. PgBouncer). */
+export function appUrl(ownerUrl: string, login: AppLogin, hostPort?: string): string {
+  const url = new URL(ownerUrl);
+  url.username = encodeURIComponent(login.user);
+  url.password = encodeURIComponent(login.password);
+  if (hostPort) url.host = hostPort;
+  return url.toString();
+}

@@ -1,0 +1,72 @@
+import pg from 'pg';
+import { sessionContext } from './session-context.ts';
+
+const TRANSACTION_CONTROL = /^\s*(begin|start\s+transaction|commit|end|rollback|abort)\b/i;
+
+const setAuth = (json: string) => `SELECT set_config('acme.auth', ${pg.escapeLiteral(json)}, true)`;
+
+/**
+ * The pg client of the application pool. A statement sent inside a session
+ * context carries that session to PostgreSQL in a transaction-local setting,
+ * so nothing outlives the transaction on a pooled (or PgBouncer) connection:
+ *
+ * - outside a transaction it is sent as BEGIN; set_config(…, true); the
+ *   statement; COMMIT — pipelined, so in one round trip;
+ * - inside a transaction (ZenStack's, or `$transaction`) set_config is sent
+ *   once, before the first statement of that session.
+ *
+ * The auth JSON is inlined as an escaped literal, never a bind parameter:
+ * ZenStack reuses a raw query's parameters for every statement it sends.
+ * Statements without a context (pool health checks, transaction control)
+ * pass untouched and, with no setting, the policies let them see nothing.
+ */
+export class RlsContextClient extends pg.Client {
+  /** The auth JSON set in the current transaction, if any. */
+  private appliedAuth: string | undefined;
+
+  constructor(config?: string | pg.ClientConfig) {
+    super(typeof config === 'string' ? { connectionString: config, pipeline: true } : { ...config, pipeline: true });
+  }
+
+  // biome-ignore lint/suspicious/noExplicitAny: pg's query() has many overloads; only the promise form is wrapped.
+  override query(...args: any[]): any {
+    const [config, values, callback] = args;
+    const text: unknown = typeof config === 'string' ? config : config?.text;
+    const auth = sessionContext.getStore();
+    const plainCall =
+      typeof callback !== 'function' && typeof values !== 'function' && typeof config?.submit !== 'function';
+    if (typeof text === 'string' && TRANSACTION_CONTROL.test(text)) this.appliedAuth = undefined;
+    // biome-ignore lint/suspicious/noExplicitAny: see above
+    const send = (...a: any[]) => (super.query as any)(...a);
+    if (auth === undefined || !plainCall || (typeof text === 'string' && TRANSACTION_CONTROL.test(text))) {
+      return send(...args);
+    }
+    const status = this.getTransactionStatus();
+    if (status === 'T') {
+      if (this.appliedAuth !== auth) {
+        this.appliedAuth = auth;
+        // Pipelined ahead of the statement; if it failed, the statement fails too (aborted transaction).
+        send(setAuth(auth)).catch(() => {});
+      }
+      return send(config, values);
+    }
+    if (status !== 'I' && status !== null) return send(config, values);
+    return this.inOwnTransaction(send, auth, config, values);
+  }
+
+  private async inOwnTransaction(
+    // biome-ignore lint/suspicious/noExplicitAny: see above
+    send: (...a: any[]) => Promise<any>,
+    auth: string,
+    config: unknown,
+    values: unknown,
+  ): Promise<unknown> {
+    const begin = send('BEGIN');
+    const set = send(setAuth(auth));
+    const statement = send(config, values);
+    // After a failed statement PostgreSQL answers COMMIT with ROLLBACK: nothing half-done stays.
+    const commit = send('COMMIT');
+    const [result] = await Promise.all([statement, begin, set, commit]);
+    return result;
+  }
+}
