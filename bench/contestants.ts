@@ -8,7 +8,9 @@ import { ZenStackClient } from '@zenstackhq/orm';
 import { PostgresDialect } from '@zenstackhq/orm/dialects/postgres';
 import Decimal from 'decimal.js';
 import { Kysely, PostgresDialect as KyselyPostgresDialect, sql } from 'kysely';
+import { readDbConfig } from '../src/config.ts';
 import { closeDb, createDb, findManyPaged } from '../src/index.ts';
+import { DbRuntime } from '../src/runtime.ts';
 import { type Contestant, money, newPool, refused, requireAdmin, sortPrices } from './contestant-kit.ts';
 
 export type { ClinicRow, Contestant, PageRow, PriceRow } from './contestant-kit.ts';
@@ -209,12 +211,27 @@ export function zenstackNoPolicies(url: string): Contestant {
   );
 }
 
-/** The product: `createDb(session)` per request, pool from DATABASE_URL (max 10). */
+/** The product: `createDb(session)` per request, pool from DATABASE_URL (max 10), ORM rules only. */
 export function product(): Contestant {
   return zenstackOps(
     'createDb (policies)',
     (s) => createDb(s) as unknown as ReturnType<typeof plainClient>,
     false,
     closeDb,
+  );
+}
+
+/**
+ * The product with row-level security in force: sessions connect as the
+ * acme_app role (`appUrl`) and every statement carries the session to
+ * PostgreSQL, whose policies check the rules again.
+ */
+export function productWithRls(url: string, appUrl: string): Contestant {
+  const runtime = new DbRuntime(readDbConfig({ DATABASE_URL: url, APP_DATABASE_URL: appUrl }));
+  return zenstackOps(
+    'createDb + RLS',
+    (s) => runtime.createDb(s) as unknown as ReturnType<typeof plainClient>,
+    false,
+    () => runtime.close(),
   );
 }

@@ -3,6 +3,7 @@
  * (raw pg) and the alternatives, on one database, interleaved. Writes a table
  * to stdout and bench/results.json. Never part of the test suite.
  */
+import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -10,11 +11,12 @@ import type { SessionInput } from '@acme/auth';
 import pg from 'pg';
 import { createScratchDatabase, dropDatabase } from '../scripts/lib/database.ts';
 import { deployMigrations } from '../scripts/lib/migrate.ts';
+import { appUrl, ensureAppLogin } from '../scripts/lib/rls/app-role.ts';
 import { createDb } from '../src/index.ts';
 import { startTestServer } from '../tests/support/postgres-server.ts';
 import { mixedAtConcurrency } from './concurrency.ts';
 import { drizzleOrm } from './contestant-drizzle.ts';
-import { type Contestant, kysely, product, rawPg, zenstackNoPolicies } from './contestants.ts';
+import { type Contestant, kysely, product, productWithRls, rawPg, zenstackNoPolicies } from './contestants.ts';
 import { FULL, loadDataset, QUICK } from './dataset.ts';
 import { prisma7 } from './prisma7/contestant.ts';
 import { fmt, ratios, type Summary, summarize } from './stats.ts';
@@ -97,6 +99,8 @@ async function main() {
   const server = process.env.DATABASE_URL ? undefined : await startTestServer((l) => console.log(`[bench] ${l}`));
   const url = await createScratchDatabase(process.env.DATABASE_URL ?? (server?.url as string), 'acme_bench');
   process.env.DATABASE_URL = url;
+  // The plain product contestant is the RLS-off one; the RLS contestant gets its URL explicitly.
+  delete process.env.APP_DATABASE_URL;
   try {
     await deployMigrations(url, { quiet: true });
     const pool = new pg.Pool({ connectionString: url, max: 1 });
@@ -105,7 +109,17 @@ async function main() {
     await pool.end();
     console.log(`[bench] loaded ${JSON.stringify(sizes)} in ${((performance.now() - t) / 1000).toFixed(1)}s`);
 
-    const cs = [rawPg(url), kysely(url), prisma7(url), drizzleOrm(url), zenstackNoPolicies(url), product()];
+    const login = { user: 'acme_app', password: randomBytes(12).toString('hex') };
+    await ensureAppLogin(url, login);
+    const cs = [
+      rawPg(url),
+      kysely(url),
+      prisma7(url),
+      drizzleOrm(url),
+      zenstackNoPolicies(url),
+      product(),
+      productWithRls(url, appUrl(url, login)),
+    ];
     await assertSameResults(cs);
     console.log('[bench] all contestants return the same rows and refuse the USER write');
     const results = await measure(cs);
@@ -136,6 +150,15 @@ async function main() {
       }
     }
     console.log(`\ncreateDb(): ${createDbMicros.toFixed(2)} µs per call`);
+    // What row-level security adds to the product, per workload (p50 with RLS ÷ p50 without, minus 1).
+    const rlsOverhead = Object.fromEntries(
+      Object.entries(all).map(([w, byC]) => {
+        const on = byC['createDb + RLS']?.p50 ?? Number.NaN;
+        const off = byC['createDb (policies)']?.p50 ?? Number.NaN;
+        return [w, Math.round((on / off - 1) * 1000) / 10];
+      }),
+    );
+    console.log(`RLS on vs off (p50, %): ${JSON.stringify(rlsOverhead)}`);
     const out = {
       date: new Date().toISOString(),
       quick,
@@ -144,6 +167,7 @@ async function main() {
       results,
       concurrency,
       ratios: ratiosByWorkload,
+      rlsOverheadPercent: rlsOverhead,
       createDbMicros,
     };
     writeFileSync(path.join(import.meta.dirname, 'results.json'), `${JSON.stringify(out, null, 2)}\n`);

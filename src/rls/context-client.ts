@@ -10,8 +10,8 @@ const setAuth = (json: string) => `SELECT set_config('acme.auth', ${pg.escapeLit
  * context carries that session to PostgreSQL in a transaction-local setting,
  * so nothing outlives the transaction on a pooled (or PgBouncer) connection:
  *
- * - outside a transaction it is sent as BEGIN; set_config(…, true); the
- *   statement; COMMIT — pipelined, so in one round trip;
+ * - outside a transaction it is sent as `BEGIN; set_config(…, true)` (one
+ *   message), the statement, COMMIT — pipelined, so in one round trip;
  * - inside a transaction (ZenStack's, or `$transaction`) set_config is sent
  *   once, before the first statement of that session.
  *
@@ -61,12 +61,12 @@ export class RlsContextClient extends pg.Client {
     config: unknown,
     values: unknown,
   ): Promise<unknown> {
-    const begin = send('BEGIN');
-    const set = send(setAuth(auth));
+    // One simple-protocol message for both (no parameters): one fewer server round of work.
+    const begin = send(`BEGIN; ${setAuth(auth)}`);
     const statement = send(config, values);
     // After a failed statement PostgreSQL answers COMMIT with ROLLBACK: nothing half-done stays.
     const commit = send('COMMIT');
-    const [result] = await Promise.all([statement, begin, set, commit]);
+    const [result] = await Promise.all([statement, begin, commit]);
     return result;
   }
 }

@@ -16,7 +16,9 @@ export interface AppLogin {
 export async function ensureAppLogin(ownerUrl: string, login: AppLogin): Promise<void> {
   const role = pg.escapeIdentifier(login.user);
   const password = pg.escapeLiteral(login.password);
-  const attributes = `LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE PASSWORD ${password}`;
+  // Only LOGIN and the password are set: changing SUPERUSER or BYPASSRLS, even to
+  // off, takes a superuser. New roles start without both; we check instead.
+  const attributes = `LOGIN PASSWORD ${password}`;
   await withClient(ownerUrl, async (c) => {
     for (const name of new Set([APP_ROLE, login.user])) {
       // Tolerates a concurrent creation (several test workers, two deploys).
@@ -30,6 +32,15 @@ export async function ensureAppLogin(ownerUrl: string, login: AppLogin): Promise
     }
     await c.query(`ALTER ROLE ${role} WITH ${attributes}`);
     if (login.user !== APP_ROLE) await c.query(`GRANT ${APP_ROLE} TO ${role}`);
+    const { rows } = await c.query<{ rolsuper: boolean; rolbypassrls: boolean }>(
+      'SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = $1',
+      [login.user],
+    );
+    if (rows[0]?.rolsuper || rows[0]?.rolbypassrls) {
+      throw new Error(
+        `${login.user} is a superuser or BYPASSRLS: row-level security would not bind it. Fix the role first.`,
+      );
+    }
   });
 }
 
