@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createScratchDatabase } from '../../scripts/lib/database.ts';
 import { freePort, type RunningPostgres, startEmbeddedPostgres } from '../../scripts/lib/embedded-postgres.ts';
 import { deployMigrations } from '../../scripts/lib/migrate.ts';
+import { appUrl, ensureAppLogin } from '../../scripts/lib/rls/app-role.ts';
 import { closeDb, createDb, isRetriable, ORMError, poolStats } from '../../src/index.ts';
 import { openUnrestrictedDb, SESSIONS, snapshot } from '../support/fixtures.ts';
 
@@ -29,9 +30,12 @@ beforeAll(async () => {
   await start();
   const url = await createScratchDatabase(server.url, 'acme_faults');
   await deployMigrations(url, { quiet: true });
+  const login = { user: 'acme_app', password };
+  await ensureAppLogin(server.url, login);
   await closeDb();
   Object.assign(process.env, {
     DATABASE_URL: url,
+    APP_DATABASE_URL: appUrl(url, login), // sessions under row-level security, as in production
     DB_POOL_MAX: '3',
     DB_POOL_TIMEOUT_MS: '500',
     DB_STATEMENT_TIMEOUT_MS: '1500',

@@ -12,7 +12,9 @@ export interface TestServer extends RunningPostgres {
 /**
  * The one place test (and benchmark) PostgreSQL servers come from:
  * 1. TEST_DATABASE_URL, when set: a server you run (any database on it works;
- *    the role needs CREATEDB, each test file gets a database of its own);
+ *    each test file gets a database of its own). The role needs CREATEDB,
+ *    CREATEROLE (the acme_app login), BYPASSRLS (reading back past row-level
+ *    security) and pg_signal_backend, or is a superuser;
  * 2. otherwise testcontainers' PostgreSQL module, when a container runtime answers;
  * 3. otherwise embedded PostgreSQL from npm, in a temporary directory.
  */
