@@ -1,5 +1,6 @@
 import { type AnyPlugin, ORMError, ORMErrorReason, QueryUtils, RejectedByPolicyReason } from '@zenstackhq/orm';
 import type { SchemaDef } from '@zenstackhq/orm/schema';
+import { perModel } from './per-model.ts';
 
 /**
  * Answers a write the rules forbid for this session without a database round
@@ -89,32 +90,20 @@ export function deniedForSession(schema: SchemaDef, model: string, action: strin
   return rules.filter((r) => r.allow).every((r) => evaluate(r.condition, auth) === false);
 }
 
-const ruleCache = new WeakMap<SchemaDef, Map<string, Rule[]>>();
-
-function rulesOf(schema: SchemaDef, model: string): Rule[] {
-  let byModel = ruleCache.get(schema);
-  if (!byModel) {
-    byModel = new Map();
-    ruleCache.set(schema, byModel);
-  }
-  let rules = byModel.get(model);
-  if (!rules) {
-    rules = (QueryUtils.requireModel(schema, model).attributes ?? [])
-      .filter((a) => a.name === '@@allow' || a.name === '@@deny')
-      .map((a) => {
-        const [operation, condition] = (a.args ?? []).map((arg) => arg.value as unknown as Expr);
-        return {
-          allow: a.name === '@@allow',
-          operations: String(operation?.value ?? '')
-            .split(',')
-            .map((o) => o.trim()),
-          condition: condition ?? { kind: 'literal', value: false },
-        };
-      });
-    byModel.set(model, rules);
-  }
-  return rules;
-}
+const rulesOf = perModel((schema, model): Rule[] =>
+  (QueryUtils.requireModel(schema, model).attributes ?? [])
+    .filter((a) => a.name === '@@allow' || a.name === '@@deny')
+    .map((a) => {
+      const [operation, condition] = (a.args ?? []).map((arg) => arg.value as unknown as Expr);
+      return {
+        allow: a.name === '@@allow',
+        operations: String(operation?.value ?? '')
+          .split(',')
+          .map((o) => o.trim()),
+        condition: condition ?? { kind: 'literal', value: false },
+      };
+    }),
+);
 
 /** Evaluates what the session alone decides; anything touching a row is UNKNOWN. */
 export function evaluate(expr: Expr, auth: unknown): unknown {

@@ -1,5 +1,6 @@
 import { QueryUtils } from '@zenstackhq/orm';
 import type { SchemaDef } from '@zenstackhq/orm/schema';
+import { perModel } from '../per-model.ts';
 
 export const AUDIT_MODEL = 'AuditLog';
 export type AuditAction = 'create' | 'update' | 'delete' | 'restore';
@@ -64,30 +65,19 @@ function entry(
   return { model, action, recordId, before, after };
 }
 
-const columnCache = new WeakMap<SchemaDef, Map<string, string[]>>();
-
 /** The model's stored columns (relation fields have none). */
-function columnsOf(schema: SchemaDef, model: string): string[] {
-  let byModel = columnCache.get(schema);
-  if (!byModel) {
-    byModel = new Map();
-    columnCache.set(schema, byModel);
-  }
-  let columns = byModel.get(model);
-  if (!columns) {
-    columns = Object.values(QueryUtils.requireModel(schema, model).fields)
-      .filter((f) => !f.relation)
-      .map((f) => f.name);
-    byModel.set(model, columns);
-  }
-  return columns;
-}
+const columnsOf = perModel((schema, model) =>
+  Object.values(QueryUtils.requireModel(schema, model).fields)
+    .filter((f) => !f.relation)
+    .map((f) => f.name),
+);
 
-function softDeleteField(schema: SchemaDef, model: string): string | undefined {
-  return Object.values(QueryUtils.requireModel(schema, model).fields).find((f) =>
-    f.attributes?.some((a) => a.name === '@deletedAt'),
-  )?.name;
-}
+const softDeleteField = perModel(
+  (schema, model) =>
+    Object.values(QueryUtils.requireModel(schema, model).fields).find((f) =>
+      f.attributes?.some((a) => a.name === '@deletedAt'),
+    )?.name,
+);
 
 function sameValue(a: unknown, b: unknown): boolean {
   if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();

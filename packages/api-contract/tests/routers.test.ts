@@ -1,21 +1,12 @@
 /** The tRPC routers through createCaller, on real PostgreSQL, for every role. */
-import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openUnrestrictedDb, SESSIONS, snapshot, uid } from '../../../tests/support/fixtures.ts';
 import { createCaller, createContext } from '../src/index.ts';
+import { codeOf } from './support/code-of.ts';
 
 const raw = openUnrestrictedDb();
 afterAll(() => raw.$disconnect());
 const as = (s: keyof typeof SESSIONS) => createCaller(createContext(SESSIONS[s]));
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'OK';
-  } catch (err) {
-    return err instanceof TRPCError ? err.code : `not a TRPCError: ${String(err)}`;
-  }
-}
 
 let clinicId = '';
 beforeAll(async () => {

@@ -1,9 +1,9 @@
 /** Patient, membership and audit-log routers through createCaller, per role and membership. */
-import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openUnrestrictedDb, snapshot, uid } from '../../../tests/support/fixtures.ts';
 import { arrangeTenancy, type Tenancy, type TenancySession } from '../../../tests/support/tenancy.ts';
 import { createCaller, createContext } from '../src/index.ts';
+import { codeOf } from './support/code-of.ts';
 
 const raw = openUnrestrictedDb();
 afterAll(() => raw.$disconnect());
@@ -14,14 +14,6 @@ beforeAll(async () => {
 });
 const as = (name: TenancySession) => createCaller(createContext(t.sessions[name]));
 
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'OK';
-  } catch (err) {
-    return err instanceof TRPCError ? err.code : `not a TRPCError: ${String(err)}`;
-  }
-}
 const email = () => `${uid('r')}@example.com`;
 
 describe('patient router', () => {
