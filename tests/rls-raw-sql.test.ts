@@ -6,6 +6,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openUnrestrictedDb, snapshot, uid } from './support/fixtures.ts';
+import { runDbScript } from './support/run-db-script.ts';
 import { arrangeTenancy, type Tenancy } from './support/tenancy.ts';
 
 const raw = openUnrestrictedDb();
@@ -197,5 +198,36 @@ describe('audit log and memberships', () => {
     expect(await count(admin, 'ClinicMembership')).toBe(await raw.clinicMembership.count());
     const grant = `INSERT INTO "ClinicMembership" (id, "userId", "clinicId", "updatedAt") VALUES ($1, $2, $3, now())`;
     expect(await sqlState(asSession(staffA, grant, [uid('m'), staffA.id, t.clinicB.id]))).toBe('42501');
+  });
+});
+
+describe('pnpm db:roles', () => {
+  it('creates the APP_DATABASE_URL login as a member of acme_app, bound by the policies, without printing its password', async () => {
+    const password = `Roles-${uid('pw')}`;
+    const user = `acme_login_${process.pid}`;
+    const url = new URL(process.env.DATABASE_URL as string);
+    url.username = user;
+    url.password = password;
+    const res = await runDbScript(['roles'], process.env.DATABASE_URL as string, undefined, {
+      APP_DATABASE_URL: url.toString(),
+    });
+    expect(res.code, res.output).toBe(0);
+    expect(res.output).not.toContain(password);
+    const login = new pg.Client({ connectionString: url.toString() });
+    await login.connect();
+    try {
+      const { rows } = await login.query(`SELECT pg_has_role(current_user, 'acme_app', 'MEMBER') AS member`);
+      expect(rows[0].member).toBe(true);
+      expect(Number((await login.query('SELECT count(*) AS n FROM "Clinic"')).rows[0].n)).toBe(0);
+      await login.query('BEGIN');
+      await login.query(`SELECT set_config('acme.auth', '{"id":"x","role":"USER"}', true)`);
+      expect(Number((await login.query('SELECT count(*) AS n FROM "Clinic"')).rows[0].n)).toBe(
+        await raw.clinic.count(),
+      );
+      await login.query('ROLLBACK');
+    } finally {
+      await login.end();
+      await raw.$executeRawUnsafe(`DROP ROLE IF EXISTS "${user}"`);
+    }
   });
 });
