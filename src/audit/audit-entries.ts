@@ -66,7 +66,7 @@ function entry(
 }
 
 /** The model's stored columns (relation fields have none). */
-const columnsOf = perModel((schema, model) =>
+export const columnsOf = perModel((schema, model) =>
   Object.values(QueryUtils.requireModel(schema, model).fields)
     .filter((f) => !f.relation)
     .map((f) => f.name),

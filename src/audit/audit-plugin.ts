@@ -9,16 +9,15 @@ import {
 import type { SchemaDef } from '@zenstackhq/orm/schema';
 import {
   DeleteQueryNode,
-  ExpressionWrapper,
   InsertQueryNode,
-  type OperationNode,
   type QueryResult,
   ReturningNode,
   SelectionNode,
   UpdateQueryNode,
 } from 'kysely';
-import { AUDIT_MODEL, type AuditEntry, auditEntries, type Row } from './audit-entries.ts';
-import { type MutationTarget, mutationTarget, tableSql } from './mutation-target.ts';
+import { AUDIT_MODEL, type AuditEntry, auditEntries, columnsOf, type Row } from './audit-entries.ts';
+import { mutationTarget } from './mutation-target.ts';
+import { splitBefore, updateWithBefore } from './update-with-before.ts';
 
 /** The actor recorded when a client has no auth (no policy allows that to write, so it is a bug). */
 const NO_ACTOR = { id: 'anonymous', role: 'ANONYMOUS' } as const;
@@ -57,8 +56,15 @@ export class AuditPlugin implements AnyPlugin {
     }
 
     const mutation = query as Mutation;
-    const before = UpdateQueryNode.is(mutation) ? await lockRowsBefore(client, target, mutation, proceed) : undefined;
-    const result = await proceed(withFullReturning(mutation));
+    let result: QueryResult<Row>;
+    let before: Row[] | undefined;
+    if (UpdateQueryNode.is(mutation)) {
+      // One statement: the UPDATE also returns each row as it was.
+      result = await proceed(updateWithBefore(client, target, mutation, columnsOf(client.$schema, target.model)));
+      before = splitBefore(result);
+    } else {
+      result = await proceed(withFullReturning(mutation));
+    }
     const entries = auditEntries(client.$schema, target.model, actionOf(mutation), before, result.rows);
     if (entries.length > 0) await proceed(insertAuditRows(client, entries));
     return result;
@@ -72,27 +78,6 @@ function actionOf(query: Mutation): 'create' | 'update' | 'delete' {
   if (InsertQueryNode.is(query)) return 'create';
   if (DeleteQueryNode.is(query)) return 'delete';
   return 'update';
-}
-
-/**
- * The rows an UPDATE is about to change, locked so that what we record as
- * "before" is what the UPDATE overwrites (READ COMMITTED would otherwise let
- * a concurrent writer slip in between).
- */
-async function lockRowsBefore(
-  client: ClientContract<SchemaDef>,
-  target: MutationTarget,
-  query: UpdateQueryNode,
-  proceed: OnKyselyQueryArgs<SchemaDef>['proceed'],
-): Promise<Row[]> {
-  if (query.from || query.joins) {
-    throw new ORMError(ORMErrorReason.NOT_SUPPORTED, `Cannot audit an UPDATE with FROM or JOIN on "${target.model}"`);
-  }
-  // biome-ignore lint/suspicious/noExplicitAny: the table name is only known at runtime.
-  let select = (client.$qb as any).selectFrom(tableSql(target)).selectAll(target.alias ?? target.model);
-  if (query.where) select = select.where(() => new ExpressionWrapper(query.where?.where as OperationNode));
-  const { rows } = await proceed(select.forUpdate().toOperationNode());
-  return rows as Row[];
 }
 
 /** The mutation with `RETURNING *` added, so that we see every column of every touched row. */
