@@ -5,8 +5,24 @@
  */
 
 export { InvalidSessionError } from '@acme/auth';
-export { ORMError, ORMErrorReason, RejectedByPolicyReason } from '@zenstackhq/orm';
+
+import { ORMError, ORMErrorReason, RejectedByPolicyReason } from '@zenstackhq/orm';
+
 export { DbConfigError } from './config.ts';
+export { ORMError, ORMErrorReason, RejectedByPolicyReason };
+
+/**
+ * The error ZenStack's policy plugin throws for a refused write (reason
+ * rejected-by-policy, no-access, the model named), for refusals decided
+ * elsewhere: folded rules, the audit log's guard, PostgreSQL's row-level
+ * security. Callers see one kind of refusal, whoever decided it.
+ */
+export function policyRejection(model: string | undefined, message: string, cause?: unknown): ORMError {
+  const error = new ORMError(ORMErrorReason.REJECTED_BY_POLICY, message, cause === undefined ? undefined : { cause });
+  if (model !== undefined) error.model = model;
+  error.rejectedByPolicyReason = RejectedByPolicyReason.NO_ACCESS;
+  return error;
+}
 
 /** SQLSTATE classes and codes after which the same operation may succeed when simply tried again. */
 const RETRIABLE_SQLSTATES = new Set(['40001', '40P01', '57P01', '57P02', '57P03', '53300']);

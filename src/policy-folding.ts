@@ -1,5 +1,6 @@
-import { type AnyPlugin, ORMError, ORMErrorReason, QueryUtils, RejectedByPolicyReason } from '@zenstackhq/orm';
+import { type AnyPlugin, ORMError, ORMErrorReason, QueryUtils } from '@zenstackhq/orm';
 import type { SchemaDef } from '@zenstackhq/orm/schema';
+import { policyRejection } from './errors.ts';
 import { perModel } from './per-model.ts';
 
 /**
@@ -61,14 +62,10 @@ function writesRelations(schema: SchemaDef, model: string, args: Record<string, 
 function deniedOutcome(model: string, operation: string): unknown {
   if (operation === 'updateMany' || operation === 'deleteMany') return { count: 0 };
   if (operation === 'updateManyAndReturn') return [];
-  const error =
-    ACTIONS[operation] === 'create'
-      ? new ORMError(ORMErrorReason.REJECTED_BY_POLICY, `No access to create ${model}`)
-      : new ORMError(ORMErrorReason.NOT_FOUND, `${model} not found`);
-  error.model = model;
-  if (error.reason === ORMErrorReason.REJECTED_BY_POLICY)
-    error.rejectedByPolicyReason = RejectedByPolicyReason.NO_ACCESS;
-  throw error;
+  if (ACTIONS[operation] === 'create') throw policyRejection(model, `No access to create ${model}`);
+  const notFound = new ORMError(ORMErrorReason.NOT_FOUND, `${model} not found`);
+  notFound.model = model;
+  throw notFound;
 }
 
 interface Expr {

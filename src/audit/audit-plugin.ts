@@ -1,11 +1,4 @@
-import {
-  type AnyPlugin,
-  type ClientContract,
-  type OnKyselyQueryArgs,
-  ORMError,
-  ORMErrorReason,
-  RejectedByPolicyReason,
-} from '@zenstackhq/orm';
+import type { AnyPlugin, ClientContract, OnKyselyQueryArgs } from '@zenstackhq/orm';
 import type { SchemaDef } from '@zenstackhq/orm/schema';
 import {
   DeleteQueryNode,
@@ -15,6 +8,7 @@ import {
   SelectionNode,
   UpdateQueryNode,
 } from 'kysely';
+import { policyRejection } from '../errors.ts';
 import { AUDIT_MODEL, type AuditEntry, auditEntries, columnsOf, type Row } from './audit-entries.ts';
 import { mutationTarget } from './mutation-target.ts';
 import { splitBefore, updateWithBefore } from './update-with-before.ts';
@@ -46,13 +40,7 @@ export class AuditPlugin implements AnyPlugin {
     const target = mutationTarget(client.$schema, query);
     if (!target) return proceed(query);
     if (target.model === AUDIT_MODEL) {
-      const error = new ORMError(
-        ORMErrorReason.REJECTED_BY_POLICY,
-        'AuditLog is append-only and written by the audit plugin only',
-      );
-      error.model = AUDIT_MODEL;
-      error.rejectedByPolicyReason = RejectedByPolicyReason.NO_ACCESS;
-      throw error;
+      throw policyRejection(AUDIT_MODEL, 'AuditLog is append-only and written by the audit plugin only');
     }
 
     const mutation = query as Mutation;

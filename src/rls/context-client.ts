@@ -35,10 +35,11 @@ export class RlsContextClient extends pg.Client {
     const auth = sessionContext.getStore();
     const plainCall =
       typeof callback !== 'function' && typeof values !== 'function' && typeof config?.submit !== 'function';
-    if (typeof text === 'string' && TRANSACTION_CONTROL.test(text)) this.appliedAuth = undefined;
+    const transactionControl = typeof text === 'string' && TRANSACTION_CONTROL.test(text);
+    if (transactionControl) this.appliedAuth = undefined;
     // biome-ignore lint/suspicious/noExplicitAny: see above
     const send = (...a: any[]) => (super.query as any)(...a);
-    if (auth === undefined || !plainCall || (typeof text === 'string' && TRANSACTION_CONTROL.test(text))) {
+    if (auth === undefined || !plainCall || transactionControl) {
       return send(...args);
     }
     const status = this.getTransactionStatus();

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { type AnyPlugin, ORMError, ORMErrorReason, RejectedByPolicyReason } from '@zenstackhq/orm';
+import { type AnyPlugin, ORMError, ORMErrorReason } from '@zenstackhq/orm';
+import { policyRejection } from '../errors.ts';
 
 /**
  * The session a statement runs for, as the JSON PostgreSQL's policies read
@@ -54,8 +55,5 @@ function asPolicyRejection(err: unknown): unknown {
   ) {
     return err;
   }
-  const rejection = new ORMError(ORMErrorReason.REJECTED_BY_POLICY, 'Refused by row-level security', { cause: err });
-  rejection.model = err.model;
-  rejection.rejectedByPolicyReason = RejectedByPolicyReason.NO_ACCESS;
-  return rejection;
+  return policyRejection(err.model, 'Refused by row-level security', err);
 }
