@@ -42,3 +42,18 @@ export const money = (v: unknown) => new Decimal(String(v)).toFixed(2);
 export const sortPrices = (rows: PriceRow[]) => rows.sort((a, b) => a.treatmentId.localeCompare(b.treatmentId));
 
 export const newPool = (url: string) => new pg.Pool({ connectionString: url, max: 10 });
+
+/** A list-page row from an ORM's nested `treatmentsByClinic { id, treatment { id, name } }` shape. */
+export function toPageRow(c: {
+  id: string;
+  treatmentsByClinic: { id: string; treatment: { id: string; name: string } }[];
+}): PageRow {
+  return {
+    id: c.id,
+    links: c.treatmentsByClinic.map((l) => ({
+      id: l.id,
+      treatmentId: l.treatment.id,
+      treatmentName: l.treatment.name,
+    })),
+  };
+}

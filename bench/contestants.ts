@@ -11,7 +11,7 @@ import { Kysely, PostgresDialect as KyselyPostgresDialect, sql } from 'kysely';
 import { readDbConfig } from '../src/config.ts';
 import { closeDb, createDb, findManyPaged } from '../src/index.ts';
 import { DbRuntime } from '../src/runtime.ts';
-import { type Contestant, money, newPool, refused, requireAdmin, sortPrices } from './contestant-kit.ts';
+import { type Contestant, money, newPool, refused, requireAdmin, sortPrices, toPageRow } from './contestant-kit.ts';
 
 export type { ClinicRow, Contestant, PageRow, PriceRow } from './contestant-kit.ts';
 
@@ -156,14 +156,7 @@ function zenstackOps(
           },
         }),
       );
-      return rows.map((c) => ({
-        id: c.id,
-        links: c.treatmentsByClinic.map((l) => ({
-          id: l.id,
-          treatmentId: l.treatment.id,
-          treatmentName: l.treatment.name,
-        })),
-      }));
+      return rows.map(toPageRow);
     },
     async clinicTreatments(s, clinicId) {
       const links = await clientFor(s).treatmentsByClinic.findMany({

@@ -3,7 +3,7 @@
  * with the spec's rules by hand, as a Prisma team would write it.
  */
 import { PrismaPg } from '@prisma/adapter-pg';
-import { type Contestant, money, refused, requireAdmin, sortPrices } from '../contestant-kit.ts';
+import { type Contestant, money, refused, requireAdmin, sortPrices, toPageRow } from '../contestant-kit.ts';
 import { PrismaClient } from './generated/client.ts';
 
 export function prisma7(url: string): Contestant {
@@ -23,14 +23,7 @@ export function prisma7(url: string): Contestant {
         orderBy: [{ name: 'asc' }, { id: 'asc' }],
         take: 50,
       });
-      return rows.map((c) => ({
-        id: c.id,
-        links: c.treatmentsByClinic.map((l) => ({
-          id: l.id,
-          treatmentId: l.treatment.id,
-          treatmentName: l.treatment.name,
-        })),
-      }));
+      return rows.map(toPageRow);
     },
     async clinicTreatments(_s, clinicId) {
       const links = await prisma.treatmentsByClinic.findMany({

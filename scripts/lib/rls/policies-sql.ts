@@ -124,20 +124,14 @@ $$;`,
     `CREATE POLICY ${quoteIdent(`${model}_${command.toLowerCase()}_${kind === 'PERMISSIVE' ? 'allow' : 'deny'}_${++n}`)} ON ${table} AS ${kind} FOR ${command} TO PUBLIC ${clauses};`;
 
   for (const rule of rules) {
+    const sql = translate(schema, model, rule);
     for (const op of rule.operations) {
       if (op === 'post-update') {
         if (!rule.allow) {
-          lines.push(
-            policy(
-              'RESTRICTIVE',
-              'UPDATE',
-              `USING (true) WITH CHECK (NOT COALESCE(${translate(schema, model, rule)}, false))`,
-            ),
-          );
+          lines.push(policy('RESTRICTIVE', 'UPDATE', `USING (true) WITH CHECK (NOT COALESCE(${sql}, false))`));
         }
         continue;
       }
-      const sql = translate(schema, model, rule);
       const command = COMMAND[op];
       const check = rule.allow ? sql : `NOT COALESCE(${sql}, false)`;
       const kind = rule.allow ? 'PERMISSIVE' : 'RESTRICTIVE';
