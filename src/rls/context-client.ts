@@ -2,6 +2,8 @@ import pg from 'pg';
 import { sessionContext } from './session-context.ts';
 
 const TRANSACTION_CONTROL = /^\s*(begin|start\s+transaction|commit|end|rollback|abort)\b/i;
+/** SQLSTATE classes 08 (connection) and 57P (shutdown) and socket errors: the connection is gone. */
+const BROKEN = /^(08|57P|EPIPE$|ECONNRESET$)/;
 
 const setAuth = (json: string) => `SELECT set_config('acme.auth', ${pg.escapeLiteral(json)}, true)`;
 
@@ -39,9 +41,8 @@ export class RlsContextClient extends pg.Client {
     if (transactionControl) this.appliedAuth = undefined;
     // biome-ignore lint/suspicious/noExplicitAny: see above
     const send = (...a: any[]) => (super.query as any)(...a);
-    if (auth === undefined || !plainCall || transactionControl) {
-      return send(...args);
-    }
+    if (!plainCall) return send(...args);
+    if (auth === undefined || transactionControl) return this.dropIfBroken(send(...args));
     const status = this.getTransactionStatus();
     if (status === 'T') {
       if (this.appliedAuth !== auth) {
@@ -49,10 +50,23 @@ export class RlsContextClient extends pg.Client {
         // Pipelined ahead of the statement; if it failed, the statement fails too (aborted transaction).
         send(setAuth(auth)).catch(() => {});
       }
-      return send(config, values);
+      return this.dropIfBroken(send(config, values));
     }
-    if (status !== 'I' && status !== null) return send(config, values);
-    return this.inOwnTransaction(send, auth, config, values);
+    if (status !== 'I' && status !== null) return this.dropIfBroken(send(config, values));
+    return this.dropIfBroken(this.inOwnTransaction(send, auth, config, values));
+  }
+
+  /**
+   * In pipeline mode a FATAL error (terminated backend, server shutdown)
+   * reaches the query before the socket closes, so the pool would take the
+   * client back as healthy and the next query would hit a dead socket
+   * (EPIPE). Ending it here marks it for removal before it is released.
+   */
+  private dropIfBroken<T>(result: Promise<T>): Promise<T> {
+    return result.catch((err: { severity?: string; code?: string }) => {
+      if (err?.severity === 'FATAL' || BROKEN.test(String(err?.code ?? ''))) this.end().catch(() => {});
+      throw err;
+    });
   }
 
   private async inOwnTransaction(
