@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { baseline } from './lib/baseline.ts';
 import { describeTarget } from './lib/database.ts';
 import { checkDrift } from './lib/drift.ts';
-import { deployMigrations, migrateDev } from './lib/migrate.ts';
+import { deployMigrations, migrateDev, withDeployLock } from './lib/migrate.ts';
 import { ensureAppLogin } from './lib/rls/app-role.ts';
 import { applyRls, writeRlsSql } from './lib/rls/apply.ts';
 import { withTargetDatabase } from './lib/target-database.ts';
@@ -79,9 +79,11 @@ const commands: Record<string, (url: string) => Promise<number>> = {
 
   async reset(url) {
     const f = flags({ force: { type: 'boolean' } });
-    const code = await prisma('migrate', 'reset', '--skip-generate', '--skip-seed', ...(f.force ? ['--force'] : []));
-    if (code === 0) await applyRls(url);
-    return code;
+    return withDeployLock(url, async () => {
+      const code = await prisma('migrate', 'reset', '--skip-generate', '--skip-seed', ...(f.force ? ['--force'] : []));
+      if (code === 0) await applyRls(url);
+      return code;
+    });
   },
 
   /** Creates or updates the login APP_DATABASE_URL names: LOGIN, no bypass, a member of acme_app. */

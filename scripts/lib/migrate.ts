@@ -1,22 +1,46 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { withClient } from './database.ts';
 import { checkDrift } from './drift.ts';
 import { applyRls } from './rls/apply.ts';
 import { MIGRATIONS_DIR, PRISMA_SCHEMA, runTool } from './tool-env.ts';
 
 /**
+ * One deploy at a time per database: the migrations *and* the roles, grants
+ * and policies after them. Prisma's own advisory lock covers only its
+ * migrations, so two deploys could run rls.sql at once and fail with "tuple
+ * concurrently updated". A session-level lock dies with its connection, so a
+ * killed deploy never leaves it held.
+ */
+const DEPLOY_LOCK = 7_262_616_001; // arbitrary; distinct from Prisma's 72707369
+
+export async function withDeployLock<T>(url: string, fn: () => Promise<T>): Promise<T> {
+  return withClient(url, async (lock) => {
+    await lock.query('SELECT pg_advisory_lock($1)', [DEPLOY_LOCK]);
+    try {
+      return await fn();
+    } finally {
+      await lock.query('SELECT pg_advisory_unlock($1)', [DEPLOY_LOCK]);
+    }
+  });
+}
+
+async function applyMigrations(url: string, quiet: boolean): Promise<void> {
+  const res = await runTool('prisma', ['migrate', 'deploy'], { env: { DATABASE_URL: url }, quiet });
+  if (res.code !== 0) throw new Error(`migrate deploy failed (exit ${res.code}):\n${res.stdout}${res.stderr}`);
+}
+
+/**
  * Applies the committed migrations to `url`, then the generated row-level
- * security (zenstack/rls.sql) — the deploy path: what `pnpm db:migrate:deploy`
- * runs in CI and production, and what every test database is built with.
- * Throws with Prisma's output when it fails.
+ * security (zenstack/rls.sql), as one serialized unit — the deploy path: what
+ * `pnpm db:migrate:deploy` runs in CI and production, and what every test
+ * database is built with. Throws with Prisma's output when it fails.
  */
 export async function deployMigrations(url: string, opts: { quiet?: boolean } = {}): Promise<void> {
-  const res = await runTool('prisma', ['migrate', 'deploy'], {
-    env: { DATABASE_URL: url },
-    quiet: opts.quiet ?? false,
+  await withDeployLock(url, async () => {
+    await applyMigrations(url, opts.quiet ?? false);
+    await applyRls(url);
   });
-  if (res.code !== 0) throw new Error(`migrate deploy failed (exit ${res.code}):\n${res.stdout}${res.stderr}`);
-  await applyRls(url);
 }
 
 /** `<UTC yyyymmddHHMMSS>_<slug>`: the migration folder name Prisma uses, ordered by time. */
@@ -53,7 +77,14 @@ const DESTRUCTIVE = /\b(DROP (TABLE|COLUMN|INDEX|TYPE)|ALTER COLUMN "\w+" (SET D
  * same ones, each a Prisma command that works offline.
  */
 export async function migrateDev(url: string, opts: { name?: string; createOnly?: boolean }): Promise<number> {
-  await deployMigrations(url);
+  return withDeployLock(url, () => migrateDevLocked(url, opts));
+}
+
+async function migrateDevLocked(url: string, opts: { name?: string; createOnly?: boolean }): Promise<number> {
+  // Only the committed migrations first: zenstack/rls.sql was just regenerated
+  // from the edited schema and may name tables that only the migration this
+  // command is about to write creates. The policies follow the schema at the end.
+  await applyMigrations(url, false);
   const drift = await checkDrift(url);
   if (drift.kind === 'drift') {
     console.error(
@@ -72,7 +103,8 @@ export async function migrateDev(url: string, opts: { name?: string; createOnly?
   if (diff.code !== 0) throw new Error(`could not compute the schema change:\n${diff.stderr}`);
   const sql = diff.stdout.trim();
   if (sql === '' || sql.startsWith('-- This is an empty migration')) {
-    console.log('No schema changes: the migrations already describe zenstack/schema.zmodel.');
+    await applyRls(url);
+    console.log('No schema changes: the migrations already describe zenstack/schema.zmodel. Policies applied.');
     return 0;
   }
 
@@ -85,10 +117,12 @@ export async function migrateDev(url: string, opts: { name?: string; createOnly?
   }
   if (opts.createOnly) {
     console.log(
-      'Not applied (--create-only). Edit it if needed, then run `pnpm db:migrate` or `pnpm db:migrate:deploy`.',
+      'Not applied (--create-only), and neither are the new policies. Edit it if needed, then run `pnpm db:migrate` (development) or `pnpm db:migrate:deploy`.',
     );
     return 0;
   }
-  await deployMigrations(url);
+  await applyMigrations(url, false);
+  await applyRls(url);
+  console.log('Applied, with the policies of zenstack/rls.sql.');
   return 0;
 }
