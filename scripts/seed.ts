@@ -1,5 +1,6 @@
 /**
  * `pnpm db:seed` — deterministic, idempotent development data (see scripts/lib/seed-data.ts).
+ * Inserts the seed rows that are missing and leaves edited rows alone; `-- --reset` puts them back.
  * `pnpm db:seed -- --clinics 20000` also bulk-loads that many synthetic clinics.
  */
 import { parseArgs } from 'node:util';
@@ -9,7 +10,7 @@ import { withTargetDatabase } from './lib/target-database.ts';
 
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== '--'),
-  options: { clinics: { type: 'string' } },
+  options: { clinics: { type: 'string' }, reset: { type: 'boolean' } },
 });
 const extraClinics = Number(values.clinics ?? 0);
 if (!Number.isInteger(extraClinics) || extraClinics < 0) {
@@ -20,15 +21,18 @@ if (!Number.isInteger(extraClinics) || extraClinics < 0) {
 try {
   await withTargetDatabase('db:seed', async (url) => {
     try {
-      await seedDatabase(url, { extraClinics });
+      const { created, restored } = await seedDatabase(url, { extraClinics, reset: values.reset === true });
+      const c = SEED_COUNTS;
+      console.log(
+        `Seed: ${c.clinics} clinics, ${c.treatments} treatments, ${c.links} links, ${c.memberships} memberships, ${c.patients} patients. ` +
+          `${created} missing rows inserted${values.reset ? `, ${restored} edited rows put back` : ''} (audited as system:seed).`,
+      );
+      if (!values.reset)
+        console.log('Rows you edited were left as they are; `pnpm db:seed -- --reset` puts them back.');
     } finally {
       await closeDb();
     }
   });
-  const c = SEED_COUNTS;
-  console.log(
-    `Seeded ${c.clinics} clinics, ${c.treatments} treatments, ${c.links} links, ${c.memberships} memberships, ${c.patients} patients (audited as system:seed).`,
-  );
 } catch (err) {
   console.error(`[db:seed] failed: ${(err as Error).message}`);
   process.exitCode = 1;

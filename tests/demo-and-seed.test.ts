@@ -26,16 +26,40 @@ describe('seed', () => {
     expect(created).toHaveLength(seeded + SEED_COUNTS.memberships + SEED_COUNTS.patients);
     expect(new Set(first.audit.map((a) => a.actorId))).toEqual(new Set(['system:seed']));
 
+    // Nothing changed: nothing is written, not even an audit row or a new updatedAt.
+    expect(await seedDatabase(url())).toEqual({ created: 0, restored: 0 });
+    expect(await snapshot(raw)).toEqual(first);
+
+    // A user's edits survive a seed run; only what is missing comes back.
     await raw.clinic.update({ where: { id: 'seed-clinic-north' }, data: { name: 'Edited by hand' } });
     await raw.patient.update({ where: { id: 'seed-patient-ada' }, data: { deletedAt: new Date() } });
-    await seedDatabase(url());
-    const second = await snapshot(raw);
-    expect(withoutUpdatedAt(second.clinics)).toEqual(withoutUpdatedAt(first.clinics));
-    expect(withoutUpdatedAt(second.treatments)).toEqual(withoutUpdatedAt(first.treatments));
-    expect(withoutUpdatedAt(second.links)).toEqual(withoutUpdatedAt(first.links));
-    expect(withoutUpdatedAt(second.memberships)).toEqual(withoutUpdatedAt(first.memberships));
-    expect(withoutUpdatedAt(second.patients)).toEqual(withoutUpdatedAt(first.patients));
-    expect(second.audit.filter((a) => a.action === 'restore').map((a) => a.recordId)).toEqual(['seed-patient-ada']);
+    await raw.clinicMembership.delete({
+      where: { userId_clinicId: { userId: 'demo-user', clinicId: 'seed-clinic-south' } },
+    });
+    const edited = await snapshot(raw);
+    expect(await seedDatabase(url())).toEqual({ created: 1, restored: 0 });
+    const kept = await snapshot(raw);
+    expect(kept.clinics).toEqual(edited.clinics);
+    expect(kept.patients).toEqual(edited.patients);
+    const memberships = (rows: { userId: string; clinicId: string; role: string }[]) =>
+      rows.map((m) => `${m.userId}@${m.clinicId}:${m.role}`).sort();
+    expect(memberships(kept.memberships)).toEqual(memberships(first.memberships));
+    expect(kept.audit.slice(edited.audit.length).map((a) => [a.actorId, a.action, a.model])).toEqual([
+      ['system:seed', 'create', 'ClinicMembership'],
+    ]);
+
+    // --reset puts the seed back, writing (and auditing) only the rows that differ.
+    expect(await seedDatabase(url(), { reset: true })).toEqual({ created: 0, restored: 2 });
+    const reset = await snapshot(raw);
+    expect(withoutUpdatedAt(reset.clinics)).toEqual(withoutUpdatedAt(first.clinics));
+    expect(withoutUpdatedAt(reset.patients)).toEqual(withoutUpdatedAt(first.patients));
+    expect(reset.audit.slice(kept.audit.length).map((a) => [a.action, a.recordId])).toEqual(
+      expect.arrayContaining([
+        ['update', 'seed-clinic-north'],
+        ['restore', 'seed-patient-ada'],
+      ]),
+    );
+    expect(reset.audit).toHaveLength(kept.audit.length + 2);
   });
 });
 

@@ -1,6 +1,7 @@
 import Decimal from 'decimal.js';
 import { createManyChunked } from '../../src/bulk.ts';
 import { createSystemDb } from '../../src/client.ts';
+import { syncRows } from './seed-sync.ts';
 
 const CLINICS = [
   { id: 'seed-clinic-north', code: 'NORTH', name: 'Acme Clinic North' },
@@ -71,18 +72,60 @@ export const SEED_COUNTS = {
   patients: PATIENTS.length,
 } as const;
 
+const clinicRows = () => CLINICS.map((c) => ({ ...c }));
+const treatmentRows = () =>
+  TREATMENTS.map(([suffix, name, price, maintenanceIntervalMonths]) => ({
+    id: `seed-treatment-${suffix}`,
+    name,
+    price: new Decimal(price),
+    maintenanceIntervalMonths,
+    description: null,
+  }));
+const linkRows = () =>
+  LINKS.map(([clinicId, suffix, override]) => ({
+    clinicId,
+    treatmentId: `seed-treatment-${suffix}`,
+    priceOverride: override === null ? null : new Decimal(override),
+    notes: null,
+  }));
+const membershipRows = () => MEMBERSHIPS.map(([userId, clinicId, role]) => ({ userId, clinicId, role }));
+const patientRows = () =>
+  PATIENTS.map(([suffix, clinicId, name, email, birth]) => ({
+    id: `seed-patient-${suffix}`,
+    clinicId,
+    name,
+    email,
+    phone: null,
+    dateOfBirth: birth === null ? null : new Date(`${birth}T00:00:00.000Z`),
+    deletedAt: null,
+  }));
+
+export interface SeedResult {
+  /** Rows inserted because they were missing. */
+  created: number;
+  /** Rows put back to the seed's values (`reset` only). */
+  restored: number;
+}
+
 /**
  * Writes deterministic development data through `createSystemDb('seed')`, so
- * every row it writes is audited as `system:seed`. Idempotent: every row has a
- * fixed id or unique key and is upserted in one transaction, so running it
- * again leaves exactly the same rows (and restores edited or deleted ones).
+ * every row it writes is audited as `system:seed`.
+ *
+ * By default it only inserts the seed rows that are missing: a row you edited
+ * or deleted stays as you left it, and a run that finds everything in place
+ * writes nothing (and no audit row). `reset: true` also puts every seed row
+ * back to its seed values (restoring deleted patients), touching only the rows
+ * that differ.
  *
  * `url` must be the package's DATABASE_URL (openTargetDatabase sets it).
  */
-export async function seedDatabase(url: string, options: { extraClinics?: number } = {}): Promise<void> {
+export async function seedDatabase(
+  url: string,
+  options: { extraClinics?: number; reset?: boolean } = {},
+): Promise<SeedResult> {
   if (process.env.DATABASE_URL !== url)
     throw new Error('seedDatabase(url): DATABASE_URL must point at the same database');
-  // Deleted seed patients are visible to it, so a rerun restores them instead of colliding on their ids.
+  // Tombstones are visible to it: a deleted seed patient is "there", not missing.
   const db = createSystemDb('seed', { includeDeleted: true });
   if (options.extraClinics) {
     // Volume for local performance work; codes are fixed, so reruns add nothing.
@@ -92,34 +135,18 @@ export async function seedDatabase(url: string, options: { extraClinics?: number
     }));
     await createManyChunked(db, 'clinic', rows, { skipDuplicates: true });
   }
-  await db.$transaction(async (tx) => {
-    for (const { id, ...c } of CLINICS) await tx.clinic.upsert({ where: { id }, create: { id, ...c }, update: c });
-    for (const [suffix, name, price, maintenanceIntervalMonths] of TREATMENTS) {
-      const id = `seed-treatment-${suffix}`;
-      const data = { name, price: new Decimal(price), maintenanceIntervalMonths, description: null };
-      await tx.treatment.upsert({ where: { id }, create: { id, ...data }, update: data });
-    }
-    for (const [clinicId, suffix, override] of LINKS) {
-      const treatmentId = `seed-treatment-${suffix}`;
-      const priceOverride = override === null ? null : new Decimal(override);
-      await tx.treatmentsByClinic.upsert({
-        where: { clinicId_treatmentId: { clinicId, treatmentId } },
-        create: { clinicId, treatmentId, priceOverride, notes: null },
-        update: { priceOverride, notes: null },
-      });
-    }
-    for (const [userId, clinicId, role] of MEMBERSHIPS) {
-      await tx.clinicMembership.upsert({
-        where: { userId_clinicId: { userId, clinicId } },
-        create: { userId, clinicId, role },
-        update: { role },
-      });
-    }
-    for (const [suffix, clinicId, name, email, birth] of PATIENTS) {
-      const id = `seed-patient-${suffix}`;
-      const dateOfBirth = birth === null ? null : new Date(`${birth}T00:00:00.000Z`);
-      const data = { clinicId, name, email, phone: null, dateOfBirth, deletedAt: null };
-      await tx.patient.upsert({ where: { id }, create: { id, ...data }, update: data });
-    }
+  const reset = options.reset === true;
+  return db.$transaction(async (tx) => {
+    const results = [
+      await syncRows(tx.clinic, clinicRows(), ['id'], reset),
+      await syncRows(tx.treatment, treatmentRows(), ['id'], reset),
+      await syncRows(tx.treatmentsByClinic, linkRows(), ['clinicId', 'treatmentId'], reset),
+      await syncRows(tx.clinicMembership, membershipRows(), ['userId', 'clinicId'], reset),
+      await syncRows(tx.patient, patientRows(), ['id'], reset),
+    ];
+    return {
+      created: results.reduce((n, r) => n + r.created, 0),
+      restored: results.reduce((n, r) => n + r.restored, 0),
+    };
   });
 }
