@@ -26,12 +26,18 @@ function flags<T extends Record<string, { type: 'string' | 'boolean' }>>(options
 async function generate(): Promise<number> {
   const code = (await runTool('zen', ['generate', '--no-version-check', '--no-tips', '--silent'])).code;
   if (code !== 0) return code;
+  let sql: string;
   try {
-    await writeRlsSql();
+    sql = await writeRlsSql();
   } catch (err) {
     console.error(`[db:generate] zenstack/rls.sql not written: ${(err as Error).message}`);
     return 1;
   }
+  const count = (re: RegExp) => sql.match(re)?.length ?? 0;
+  console.log(
+    `[db:generate] zenstack/schema.ts, models.ts, input.ts, prisma/schema.prisma and rls.sql ` +
+      `(${count(/^CREATE POLICY/gm)} policies on ${count(/ENABLE ROW LEVEL SECURITY/g)} tables) match zenstack/*.zmodel`,
+  );
   return 0;
 }
 
@@ -43,7 +49,6 @@ async function prisma(...args: string[]): Promise<number> {
 const commands: Record<string, (url: string) => Promise<number>> = {
   async push() {
     const f = flags({ 'accept-data-loss': { type: 'boolean' }, 'force-reset': { type: 'boolean' } });
-    if ((await generate()) !== 0) return 1;
     const extra = [
       ...(f['accept-data-loss'] ? ['--accept-data-loss'] : []),
       ...(f['force-reset'] ? ['--force-reset'] : []),
@@ -54,7 +59,6 @@ const commands: Record<string, (url: string) => Promise<number>> = {
   async migrate(url) {
     const f = flags({ name: { type: 'string' }, 'create-only': { type: 'boolean' }, baseline: { type: 'boolean' } });
     if (f.baseline) return baseline(url);
-    if ((await generate()) !== 0) return 1;
     return migrateDev(url, { ...(f.name ? { name: f.name } : {}), createOnly: f['create-only'] === true });
   },
 
@@ -80,7 +84,9 @@ const commands: Record<string, (url: string) => Promise<number>> = {
   async reset(url) {
     const f = flags({ force: { type: 'boolean' } });
     return withDeployLock(url, async () => {
-      const code = await prisma('migrate', 'reset', '--skip-generate', '--skip-seed', ...(f.force ? ['--force'] : []));
+      const args = ['migrate', 'reset', '--skip-generate', '--skip-seed', ...(f.force ? ['--force'] : [])];
+      // Unfiltered: its confirmation prompt needs the terminal.
+      const { code } = await runTool('prisma', args, { filter: undefined });
       if (code === 0) await applyRls(url);
       return code;
     });
@@ -119,9 +125,12 @@ if (!run && command !== 'generate') {
   console.error(`Unknown command "${command}". Commands: generate, ${Object.keys(commands).join(', ')}`);
   process.exit(64);
 }
+// Schema errors are reported before any database is started or reached.
+const regenerates = ['generate', 'push', 'migrate'].includes(command) && !argv.includes('--baseline');
 let code: number;
 try {
-  code = run ? await withTargetDatabase(`db:${command}`, run) : await generate();
+  code = regenerates ? await generate() : 0;
+  if (code === 0 && run) code = await withTargetDatabase(`db:${command}`, run);
 } catch (err) {
   console.error(`[db] ${command} failed: ${(err as Error).message}`);
   code = 1;

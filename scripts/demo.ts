@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import path from 'node:path';
 import { appRouter, createHttpContext } from '@acme/api-contract';
 import { signSessionToken } from '@acme/auth';
@@ -32,6 +32,32 @@ function authSecret(): string {
   return readFileSync(file, 'utf8').trim();
 }
 
+/**
+ * Fails fast when the port is taken (another `pnpm demo`?), before the
+ * database, migrations and seed have run for nothing.
+ */
+async function checkPort(port: number): Promise<void> {
+  if (port === 0) return;
+  const probe = createServer();
+  await new Promise<void>((resolve) => {
+    probe.once('error', (err: NodeJS.ErrnoException) => {
+      console.error(
+        err.code === 'EADDRINUSE'
+          ? `[demo] port ${port} on 127.0.0.1 is in use (another pnpm demo?). Pick another: PORT=${port + 1} pnpm demo (PORT=0 for any free port).`
+          : `[demo] cannot listen on 127.0.0.1:${port}: ${err.message}`,
+      );
+      process.exit(1);
+    });
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
+  });
+}
+
+const port = Number(process.env.PORT ?? 3000);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error('[demo] PORT must be a whole number from 0 to 65535.');
+  process.exit(64);
+}
+await checkPort(port);
 const target = await openTargetDatabase('demo');
 const url = target.url;
 
@@ -57,13 +83,16 @@ setInterval(() => process.ppid !== parent && void shutdown('parent exited'), 100
 try {
   await deployMigrations(url, { quiet: true });
   log('migrations applied (deploy path)');
-  await seedDatabase(url);
-  log('seed data in place');
+  const seeded = await seedDatabase(url);
+  log(
+    seeded.created
+      ? `seed: ${seeded.created} missing rows inserted`
+      : 'seed data in place (your edits are kept; `pnpm db:seed -- --reset` restores the seed)',
+  );
 
   const secret = authSecret();
   server = createHTTPServer({ router: appRouter, createContext: ({ req }) => createHttpContext(req, secret) });
   const http = server;
-  const port = Number(process.env.PORT ?? 3000);
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(port, '127.0.0.1', () => resolve());

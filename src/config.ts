@@ -69,7 +69,8 @@ export function readDbConfig(env: Env = process.env): DbConfig {
   };
 }
 
-function checkUrl(name: string, url: string): void {
+/** Throws DbConfigError when `url` is not a postgresql:// URL; the message never shows the value. */
+export function checkUrl(name: string, url: string): void {
   let protocol: string;
   try {
     protocol = new URL(url).protocol;

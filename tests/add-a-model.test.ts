@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it, vi } from 'vitest';
 import { withClient } from '../scripts/lib/database.ts';
 import { appUrl } from '../scripts/lib/rls/app-role.ts';
 import { runNode } from '../scripts/lib/tool-env.ts';
@@ -47,6 +47,9 @@ function addRoomModel(copy: string): void {
 /** Uses the new model from the copy's own package, as an app would, with RLS on (APP_DATABASE_URL). */
 const USE_ROOM = `
 import { createDb, createSystemDb, closeDb, ORMError } from './src/index.ts';
+
+// Each test runs CLI commands (Prisma, ZenStack, PostgreSQL start-up): slow on a busy 2-core machine.
+vi.setConfig({ testTimeout: 180_000 });
 const admin = { id: 'a1', role: 'ADMIN', memberships: [] };
 const member = { id: 'u1', role: 'USER', memberships: [{ clinicId: 'c1', role: 'STAFF' }] };
 const stranger = { id: 'u2', role: 'USER', memberships: [] };
@@ -91,6 +94,8 @@ describe('adding a model, as the README says', () => {
       const url = await emptyDatabase();
       const gen = await runDbScript(['generate'], url, copy);
       expect(gen.code, gen.output).toBe(0);
+      expect(gen.output).toMatch(/\[db:generate\] .*rls\.sql \(\d+ policies on 7 tables\) match zenstack/);
+      expect(gen.output).not.toContain('Multiple versions');
       expect(readFileSync(path.join(copy, 'zenstack/rls.sql'), 'utf8')).toContain(
         'CREATE POLICY "Room_select_allow_1"',
       );

@@ -1,13 +1,16 @@
 /** The db:* commands as developers and CI run them, against real databases. */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { committedMigrations } from '../scripts/lib/baseline.ts';
 import { withClient } from '../scripts/lib/database.ts';
 import { runNode } from '../scripts/lib/tool-env.ts';
 import { withRepoCopy } from './support/repo-copy.ts';
 import { runDbScript } from './support/run-db-script.ts';
 import { scratchDatabases } from './support/scratch-databases.ts';
+
+// Each test runs CLI commands (Prisma, ZenStack, PostgreSQL start-up): slow on a busy 2-core machine.
+vi.setConfig({ testTimeout: 180_000 });
 
 const emptyDatabase = scratchDatabases('acme_wf');
 
@@ -54,12 +57,23 @@ describe('db:status', () => {
     expect(res.output).toMatch(/ADD COLUMN\s+"fax" TEXT/);
   });
 
-  it('is clean right after deploy', async () => {
+  it('is clean right after deploy, and prints only what is true here', async () => {
     const url = await emptyDatabase();
     expect((await runDbScript(['deploy'], url)).code).toBe(0);
     const res = await runDbScript(['status'], url);
     expect(res.code, res.output).toBe(0);
     expect(res.output).toContain('No drift');
+    expect(res.output).toContain(`${committedMigrations().length} migrations found in migrations/`);
+    expect(res.output).toContain('All migrations have been applied.');
+    expect(res.output).not.toMatch(/prisma\/migrations|will NOT be used|Multiple versions|up to date!/);
+  });
+
+  it('says a malformed DATABASE_URL is malformed, without showing it or reaching for an engine', async () => {
+    const bad = 'postgresql://user:hunter2-secret@[not-a-host/db';
+    const res = await runDbScript(['status'], bad);
+    expect(res.code).not.toBe(0);
+    expect(res.output).toContain('DATABASE_URL is not a valid URL (value not shown');
+    expect(res.output).not.toMatch(/hunter2|ENOTFOUND|engine/i);
   });
 });
 

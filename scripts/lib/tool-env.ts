@@ -37,6 +37,8 @@ const BIN = {
 
 export interface RunOptions {
   env?: Record<string, string>;
+  /** Rewrites or drops (null) each output line, streamed or captured. */
+  filter?: (line: string) => string | null;
   /** Capture stdout instead of streaming it (stderr always streams unless quiet). */
   capture?: boolean;
   quiet?: boolean;
@@ -49,29 +51,100 @@ export interface RunResult {
   stderr: string;
 }
 
+/** Applies `filter` line by line to a stream of chunks; `flush` emits a last unterminated line. */
+function lineFilter(filter: (line: string) => string | null, emit: (text: string) => void) {
+  let pending = '';
+  const out = (line: string) => {
+    const kept = filter(line);
+    if (kept !== null) emit(`${kept}\n`);
+  };
+  return {
+    write(chunk: string) {
+      const lines = (pending + chunk).split('\n');
+      pending = lines.pop() ?? '';
+      lines.forEach(out);
+    },
+    flush() {
+      if (pending) out(pending);
+      pending = '';
+    },
+  };
+}
+
 /** Runs `node <args>` with the current Node binary, streaming or capturing its output. */
 export function runNode(args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
+    const capture = opts.capture || opts.quiet;
     const child = spawn(process.execPath, args, {
       cwd: opts.cwd ?? ROOT,
       env: toolEnv(opts.env),
-      stdio: ['inherit', opts.capture || opts.quiet ? 'pipe' : 'inherit', opts.quiet ? 'pipe' : 'inherit'],
+      // Inherited when untouched, so an interactive prompt (migrate reset) still sees a terminal.
+      stdio: ['inherit', capture || opts.filter ? 'pipe' : 'inherit', opts.quiet || opts.filter ? 'pipe' : 'inherit'],
     });
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr?.on('data', (d) => {
-      stderr += d;
-    });
+    const result = { stdout: '', stderr: '' };
+    const sink = (name: 'stdout' | 'stderr', passThrough: boolean) => {
+      const emit = (text: string) => {
+        result[name] += text;
+        if (passThrough) process[name].write(text);
+      };
+      const filtered = opts.filter && lineFilter(opts.filter, emit);
+      child[name]?.setEncoding('utf8');
+      child[name]?.on('data', (d: string) => (filtered ? filtered.write(d) : emit(d)));
+      return () => filtered?.flush();
+    };
+    const flushOut = sink('stdout', !capture);
+    const flushErr = sink('stderr', !opts.quiet);
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    child.on('close', (code) => {
+      flushOut();
+      flushErr();
+      resolve({ code: code ?? 1, ...result });
+    });
   });
+}
+
+const ANSI = /\x1b\[[0-9;]*m/g;
+
+/**
+ * What the CLIs print that is wrong or alarming here, and why it is dropped:
+ * - ZenStack's "Multiple versions" banner: @zenstackhq/plugin-soft-delete is
+ *   3.9.3 (its newest release) and the workspace overrides its ORM dependency to
+ *   3.9.4, so one ORM copy is loaded (see pnpm-workspace.yaml);
+ * - Prisma's notes that the config file was loaded and that the schema's
+ *   datasource `url` is unused: it is kept on purpose (see zenstack/schema.zmodel);
+ * - Prisma names the migrations folder `prisma/migrations`; it is `migrations/`.
+ */
+let inBanner = false;
+let lastBlank = true;
+export function toolOutput(line: string): string | null {
+  const kept = keptToolLine(line);
+  // What is dropped leaves runs of blank lines behind: keep one.
+  const blank = kept !== null && kept.trim() === '';
+  if (kept === null || (blank && lastBlank)) return null;
+  lastBlank = blank;
+  return kept;
+}
+
+function keptToolLine(line: string): string | null {
+  const plain = line.replace(ANSI, '');
+  if (/^\/{20,}$/.test(plain.trim())) {
+    inBanner = !inBanner;
+    return null;
+  }
+  if (inBanner) return null;
+  if (
+    /^(Loaded Prisma config|Prisma config detected|Prisma schema loaded from|Datasource "db":|WARNING: Your schema specifies the following datasource|- url$|The values from your schema will NOT be used|We recommend you to remove those properties)/.test(
+      plain,
+    )
+  ) {
+    return null;
+  }
+  if (/^Database schema is up to date!/.test(plain)) return 'All migrations have been applied.';
+  return line.replace(/(\d+ migrations? found in) prisma\/migrations/, '$1 migrations/');
 }
 
 /** Runs the prisma or zen CLI; resolves with its exit code and output. */
 export function runTool(tool: keyof typeof BIN, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   const preload = tool === 'prisma' ? ['--require', path.join(import.meta.dirname, 'unref-engine-timers.cjs')] : [];
-  return runNode([...preload, BIN[tool], ...args], opts);
+  return runNode([...preload, BIN[tool], ...args], { filter: toolOutput, ...opts });
 }

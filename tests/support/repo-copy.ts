@@ -1,4 +1,4 @@
-import { chmodSync, cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -18,8 +18,14 @@ const ENTRIES = [
  * Runs `fn` in a throwaway copy of the repo (sharing node_modules), for tests
  * that change the schema or the migrations the way a developer would.
  */
-export async function withRepoCopy(fn: (copy: string) => Promise<void>): Promise<void> {
-  const copy = mkdtempSync(path.join(tmpdir(), 'acme-repo-'));
+export async function withRepoCopy(
+  fn: (copy: string) => Promise<void>,
+  opts: { privateParent?: boolean } = {},
+): Promise<void> {
+  // privateParent: the copy sits in a mode-700 directory, like a clone under /root.
+  const parent = opts.privateParent ? mkdtempSync(path.join(tmpdir(), 'acme-private-')) : undefined;
+  const copy = parent ? path.join(parent, 'repo') : mkdtempSync(path.join(tmpdir(), 'acme-repo-'));
+  if (parent) mkdirSync(copy);
   // As root, embedded PostgreSQL runs as the `postgres` user, which must reach .data/ inside the copy.
   chmodSync(copy, 0o755);
   try {
@@ -27,6 +33,6 @@ export async function withRepoCopy(fn: (copy: string) => Promise<void>): Promise
     symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'));
     await fn(copy);
   } finally {
-    rmSync(copy, { recursive: true, force: true });
+    rmSync(parent ?? copy, { recursive: true, force: true });
   }
 }

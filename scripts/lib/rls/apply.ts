@@ -7,10 +7,12 @@ import { generateRlsSql } from './policies-sql.ts';
 export const RLS_SQL = path.resolve(import.meta.dirname, '../../../zenstack/rls.sql');
 
 /** Regenerates zenstack/rls.sql from the freshly generated schema; a rule it cannot express throws. */
-export async function writeRlsSql(): Promise<void> {
+export async function writeRlsSql(): Promise<string> {
   // Imported here, after `zen generate` rewrote it, never a stale copy.
   const { schema } = await import(`../../../zenstack/schema.ts?t=${Date.now()}`);
-  writeFileSync(RLS_SQL, generateRlsSql(schema));
+  const sql = generateRlsSql(schema);
+  writeFileSync(RLS_SQL, sql);
+  return sql;
 }
 
 /**
