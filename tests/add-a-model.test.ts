@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, inject, it, vi } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { withClient } from '../scripts/lib/database.ts';
 import { appUrl } from '../scripts/lib/rls/app-role.ts';
 import { runNode } from '../scripts/lib/tool-env.ts';

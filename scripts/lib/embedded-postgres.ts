@@ -97,7 +97,7 @@ async function initialise(bin: string, user: OsUser | undefined, opts: EmbeddedO
   const pwDir = mkdtempSync(path.join(path.dirname(opts.dataDir), '.pw-'));
   const pwFile = path.join(pwDir, 'pw');
   writeFileSync(pwFile, `${opts.password}\n`, { mode: 0o600 });
-  if (user) [pwDir, pwFile].forEach((p) => chownSync(p, user.uid, user.gid));
+  if (user) for (const p of [pwDir, pwFile]) chownSync(p, user.uid, user.gid);
   try {
     await runAs(user, path.join(bin, 'initdb'), [
       `--pgdata=${opts.dataDir}`,

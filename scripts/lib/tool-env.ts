@@ -103,6 +103,7 @@ export function runNode(args: readonly string[], opts: RunOptions = {}): Promise
   });
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes start with ESC
 const ANSI = /\x1b\[[0-9;]*m/g;
 
 /**
