@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it, vi } from 'vitest';
 import { withClient } from '../scripts/lib/database.ts';
 import { appUrl } from '../scripts/lib/rls/app-role.ts';
 import { runNode } from '../scripts/lib/tool-env.ts';
@@ -15,6 +15,8 @@ import { runDbScript } from './support/run-db-script.ts';
 import { scratchDatabases } from './support/scratch-databases.ts';
 
 const emptyDatabase = scratchDatabases('acme_model');
+// Each test runs CLI commands (Prisma, ZenStack, PostgreSQL start-up): slow on a busy 2-core machine.
+vi.setConfig({ testTimeout: 180_000 });
 
 const ROOM_MODEL = `import 'clinic'
 
@@ -49,8 +51,6 @@ function addRoomModel(copy: string): void {
 const USE_ROOM = `
 import { createDb, createSystemDb, closeDb, ORMError } from './src/index.ts';
 
-// Each test runs CLI commands (Prisma, ZenStack, PostgreSQL start-up): slow on a busy 2-core machine.
-vi.setConfig({ testTimeout: 180_000 });
 const admin = { id: 'a1', role: 'ADMIN', memberships: [] };
 const member = { id: 'u1', role: 'USER', memberships: [{ clinicId: 'c1', role: 'STAFF' }] };
 const stranger = { id: 'u2', role: 'USER', memberships: [] };
