@@ -23,3 +23,4 @@ export {
 export { PolicyBypassError } from './guard.ts';
 export { findManyPaged, type PageArgs } from './paging.ts';
 export { loadSession } from './session.ts';
+export { type DbErrorKind, type KnownSqlState, SQLSTATES, type SqlStateInfo, sqlStateInfo } from './sqlstate.ts';
