@@ -8,9 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import path from 'node:path';
-import { appRouter, createHttpContext } from '@acme/api-contract';
+import { createApiServer } from '@acme/api-contract';
 import { signSessionToken } from '@acme/auth';
-import { createHTTPServer } from '@trpc/server/adapters/standalone';
 import { closeDb } from '../src/index.ts';
 import { DEV_DATA } from './lib/dev-database.ts';
 import { deployMigrations } from './lib/migrate.ts';
@@ -61,7 +60,7 @@ await checkPort(port);
 const target = await openTargetDatabase('demo');
 const url = target.url;
 
-let server: ReturnType<typeof createHTTPServer> | undefined;
+let server: ReturnType<typeof createApiServer> | undefined;
 let stopping = false;
 async function shutdown(reason: string) {
   if (stopping) return;
@@ -91,7 +90,7 @@ try {
   );
 
   const secret = authSecret();
-  server = createHTTPServer({ router: appRouter, createContext: ({ req }) => createHttpContext(req, secret) });
+  server = createApiServer({ secret });
   const http = server;
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);

@@ -1,6 +1,7 @@
 import type { SessionUser } from '@acme/auth';
 import type { EnhancedClient } from '@acme/db';
 import { initTRPC, TRPCError } from '@trpc/server';
+import { formatError } from './error-format.ts';
 import { toTRPCError } from './errors.ts';
 
 export interface Context {
@@ -11,8 +12,8 @@ export interface Context {
   dbIncludingDeleted: EnhancedClient;
 }
 
-// Stack traces stay on the server: error responses carry code and message only.
-const t = initTRPC.context<Context>().create({ isDev: false });
+// Stack traces stay on the server: error responses carry code, message and, for invalid input, field errors.
+const t = initTRPC.context<Context>().create({ isDev: false, errorFormatter: formatError });
 
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
