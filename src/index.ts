@@ -1,4 +1,4 @@
-export type { ClinicRole, Membership, SessionInput, SessionUser } from '@acme/auth';
+export type { ClinicRole, Membership, SessionInput, SessionUser, ValidSession } from '@acme/auth';
 export type {
   AuditLog,
   Auth,

@@ -1,11 +1,11 @@
-import type { SessionUser } from '@acme/auth';
+import type { ValidSession } from '@acme/auth';
 import type { EnhancedClient } from '@acme/db';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { formatError } from './error-format.ts';
 import { toTRPCError } from './errors.ts';
 
 export interface Context {
-  session: SessionUser | null;
+  session: ValidSession | null;
   /** `createDb(session)`: every query is filtered by the access rules. */
   db: EnhancedClient;
   /** `createDb(session, { includeDeleted: true })`: soft-deleted rows visible (to ADMIN, by rule). */
