@@ -10,12 +10,12 @@ import { type AddressInfo, createServer } from 'node:net';
 import path from 'node:path';
 import { createApiServer } from '@acme/api-contract';
 import { signSessionToken } from '@acme/auth';
-import { closeDb } from '../src/index.ts';
-import { DEV_DATA } from './lib/dev-database.ts';
-import { deployMigrations } from './lib/migrate.ts';
-import { formatMatrix, probePolicies } from './lib/policy-probe.ts';
-import { seedDatabase } from './lib/seed-data.ts';
-import { openTargetDatabase } from './lib/target-database.ts';
+import { closeDb } from '@acme/db';
+import { DEV_DATA } from '@acme/db/tooling/dev-database.ts';
+import { deployMigrations } from '@acme/db/tooling/migrate.ts';
+import { formatMatrix, probePolicies } from '@acme/db/tooling/policy-probe.ts';
+import { seedDatabase } from '@acme/db/tooling/seed-data.ts';
+import { openTargetDatabase } from '@acme/db/tooling/target-database.ts';
 
 const log = (line: string) => console.log(`[demo] ${line}`);
 
