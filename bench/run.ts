@@ -13,6 +13,7 @@ import { createScratchDatabase, dropDatabase } from '../scripts/lib/database.ts'
 import { deployMigrations } from '../scripts/lib/migrate.ts';
 import { appUrl, ensureAppLogin } from '../scripts/lib/rls/app-role.ts';
 import { createDb } from '../src/index.ts';
+import { APP_ROLE } from '../src/rls/names.ts';
 import { startTestServer } from '../tests/support/postgres-server.ts';
 import { mixedAtConcurrency } from './concurrency.ts';
 import { drizzleOrm } from './contestant-drizzle.ts';
@@ -109,7 +110,7 @@ async function main() {
     await pool.end();
     console.log(`[bench] loaded ${JSON.stringify(sizes)} in ${((performance.now() - t) / 1000).toFixed(1)}s`);
 
-    const login = { user: 'acme_app', password: randomBytes(12).toString('hex') };
+    const login = { user: APP_ROLE, password: randomBytes(12).toString('hex') };
     await ensureAppLogin(url, login);
     const cs = [
       rawPg(url),

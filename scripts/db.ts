@@ -6,6 +6,7 @@
  * migrations in ./migrations. Usage: `tsx scripts/db.ts <command> [flags]`.
  */
 import { parseArgs } from 'node:util';
+import { APP_ROLE } from '../src/rls/names.ts';
 import { baseline } from './lib/baseline.ts';
 import { describeTarget } from './lib/database.ts';
 import { checkDrift } from './lib/drift.ts';
@@ -109,7 +110,7 @@ const commands: Record<string, (url: string) => Promise<number>> = {
       return 64;
     }
     await ensureAppLogin(url, { user, password: decodeURIComponent(parsed.password) });
-    console.log(`${user} can log in as a member of acme_app (sessions: ${describeTarget(app)}).`);
+    console.log(`${user} can log in as a member of ${APP_ROLE} (sessions: ${describeTarget(app)}).`);
     console.log('The policies come with `pnpm db:migrate:deploy` (zenstack/rls.sql after the migrations).');
     return 0;
   },

@@ -22,6 +22,7 @@ const current = () => {
  *
  * The session is validated at runtime: a payload with an unknown role or a
  * missing id throws `InvalidSessionError` instead of acting as some user.
+ * A `ValidSession` (from `loadSession` or `parseSessionUser`) is not parsed again.
  * Clinic-scoped models (Patient) need the session's memberships: build the
  * session with `loadSession` rather than by hand.
  *

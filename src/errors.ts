@@ -8,6 +8,8 @@ export { InvalidSessionError } from '@acme/auth';
 
 import { ORMError, ORMErrorReason, RejectedByPolicyReason } from '@zenstackhq/orm';
 
+import { sqlStateInfo } from './sqlstate.ts';
+
 export { DbConfigError } from './config.ts';
 export { ORMError, ORMErrorReason, RejectedByPolicyReason };
 
@@ -24,14 +26,13 @@ export function policyRejection(model: string | undefined, message: string, caus
   return error;
 }
 
-/** SQLSTATE classes and codes after which the same operation may succeed when simply tried again. */
-const RETRIABLE_SQLSTATES = new Set(['40001', '40P01', '57P01', '57P02', '57P03', '53300']);
 const RETRIABLE_MESSAGES =
   /Connection terminated|terminating connection|connection timeout|ECONNRESET|ECONNREFUSED|timeout exceeded when trying to connect/i;
 
 /**
  * Whether an error is transient: a dropped or terminated connection, a
- * server restart, a serialization failure or deadlock, no free connection.
+ * server restart, a serialization failure or deadlock, no free connection
+ * (SQLSTATEs of kind `transient` in sqlstate.ts, or the driver's own words).
  * Such an operation changed nothing and can be retried as it is.
  *
  * @example
@@ -48,7 +49,7 @@ export function isRetriable(err: unknown): boolean {
       cause?: unknown;
     };
     for (const state of [dbErrorCode, code]) {
-      if (typeof state === 'string' && (RETRIABLE_SQLSTATES.has(state) || state.startsWith('08'))) return true;
+      if (sqlStateInfo(state)?.kind === 'transient') return true;
     }
     if (typeof message === 'string' && RETRIABLE_MESSAGES.test(message)) return true;
     e = cause;

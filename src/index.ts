@@ -1,4 +1,4 @@
-export type { ClinicRole, Membership, SessionInput, SessionUser } from '@acme/auth';
+export type { ClinicRole, Membership, SessionInput, SessionUser, ValidSession } from '@acme/auth';
 export type {
   AuditLog,
   Auth,
@@ -23,3 +23,4 @@ export {
 export { PolicyBypassError } from './guard.ts';
 export { findManyPaged, type PageArgs } from './paging.ts';
 export { loadSession } from './session.ts';
+export { type DbErrorKind, type KnownSqlState, SQLSTATES, type SqlStateInfo, sqlStateInfo } from './sqlstate.ts';

@@ -3,7 +3,7 @@ import {
   MAX_MEMBERSHIPS,
   parseSessionUser,
   type SessionInput,
-  type SessionUser,
+  type ValidSession,
 } from '@acme/auth';
 import { createDb } from './client.ts';
 
@@ -15,12 +15,14 @@ import { createDb } from './client.ts';
  *
  * It reads through the user's own policy client (a user may read their own
  * memberships), so it needs no way around the rules. One indexed query.
+ * The result is a `ValidSession`: `createDb` and the API take it without
+ * parsing it again.
  *
  * @example
  * const session = await loadSession({ id: token.sub, role: token.role });
  * const db = createDb(session);
  */
-export async function loadSession(identity: Pick<SessionInput, 'id' | 'role'>): Promise<SessionUser> {
+export async function loadSession(identity: Pick<SessionInput, 'id' | 'role'>): Promise<ValidSession> {
   const { id, role } = parseSessionUser({ id: identity.id, role: identity.role });
   const rows = await createDb({ id, role }).clinicMembership.findMany({
     where: { userId: id },
@@ -31,5 +33,5 @@ export async function loadSession(identity: Pick<SessionInput, 'id' | 'role'>): 
   if (rows.length > MAX_MEMBERSHIPS) {
     throw new InvalidSessionError([`memberships: more than ${MAX_MEMBERSHIPS} clinics`]);
   }
-  return { id, role, memberships: rows };
+  return parseSessionUser({ id, role, memberships: rows });
 }

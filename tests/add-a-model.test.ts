@@ -9,6 +9,7 @@ import { describe, expect, inject, it, vi } from 'vitest';
 import { withClient } from '../scripts/lib/database.ts';
 import { appUrl } from '../scripts/lib/rls/app-role.ts';
 import { runNode } from '../scripts/lib/tool-env.ts';
+import { APP_ROLE } from '../src/rls/names.ts';
 import { withRepoCopy } from './support/repo-copy.ts';
 import { runDbScript } from './support/run-db-script.ts';
 import { scratchDatabases } from './support/scratch-databases.ts';
@@ -17,6 +18,8 @@ import { scratchDatabases } from './support/scratch-databases.ts';
 vi.setConfig({ testTimeout: 180_000 });
 
 const emptyDatabase = scratchDatabases('acme_model');
+// Each test runs CLI commands (Prisma, ZenStack, PostgreSQL start-up): slow on a busy 2-core machine.
+vi.setConfig({ testTimeout: 180_000 });
 
 const ROOM_MODEL = `import 'clinic'
 
@@ -68,7 +71,7 @@ await closeDb();
 `;
 
 async function useRoom(copy: string, url: string) {
-  const app = appUrl(url, { user: 'acme_app', password: inject('appRolePassword') });
+  const app = appUrl(url, { user: APP_ROLE, password: inject('appRolePassword') });
   writeFileSync(path.join(copy, 'use-room.ts'), USE_ROOM);
   const res = await runNode(['--import', 'tsx', 'use-room.ts'], {
     cwd: copy,

@@ -65,7 +65,7 @@ describe('seed', () => {
 
 describe('pnpm demo', () => {
   it('serves the API with signed tokens, prints the observed policy matrix and stops cleanly on SIGINT', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'packages/demo/src/demo.ts'], {
       cwd: path.resolve(import.meta.dirname, '..'),
       env: { ...process.env, PORT: '0', AUTH_SECRET: 'demo-test-secret-that-is-long-enough-123' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -121,7 +121,7 @@ describe('pnpm demo', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const port = (blocker.address() as { port: number }).port;
     try {
-      const res = await runNode(['--import', 'tsx', 'scripts/demo.ts'], {
+      const res = await runNode(['--import', 'tsx', 'packages/demo/src/demo.ts'], {
         env: { PORT: String(port) },
         quiet: true,
       });

@@ -5,6 +5,7 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { APP_ROLE, AUTH_SETTING } from '../src/rls/names.ts';
 import { openUnrestrictedDb, snapshot, uid } from './support/fixtures.ts';
 import { runDbScript } from './support/run-db-script.ts';
 import { arrangeTenancy, type Tenancy } from './support/tenancy.ts';
@@ -28,7 +29,7 @@ async function asSession<T = Record<string, unknown>>(auth: Auth, sql: string, p
   const c = await app.connect();
   try {
     await c.query('BEGIN');
-    await c.query(`SELECT set_config('acme.auth', $1, true)`, [auth ? JSON.stringify(auth) : '']);
+    await c.query(`SELECT set_config('${AUTH_SETTING}', $1, true)`, [auth ? JSON.stringify(auth) : '']);
     return (await c.query(sql, params)) as pg.QueryResult<T & pg.QueryResultRow>;
   } finally {
     await c.query('ROLLBACK').catch(() => {});
@@ -94,7 +95,7 @@ describe('without a session (a plain query, a forgotten context)', () => {
     const c = await app.connect();
     try {
       await c.query('BEGIN');
-      await c.query(`SELECT set_config('acme.auth', '{not json', true)`);
+      await c.query(`SELECT set_config('${AUTH_SETTING}', '{not json', true)`);
       expect(await sqlState(c.query('SELECT count(*) FROM "Clinic"'))).toBe('22P02');
     } finally {
       await c.query('ROLLBACK');
@@ -216,11 +217,11 @@ describe('pnpm db:roles', () => {
     const login = new pg.Client({ connectionString: url.toString() });
     await login.connect();
     try {
-      const { rows } = await login.query(`SELECT pg_has_role(current_user, 'acme_app', 'MEMBER') AS member`);
+      const { rows } = await login.query(`SELECT pg_has_role(current_user, '${APP_ROLE}', 'MEMBER') AS member`);
       expect(rows[0].member).toBe(true);
       expect(Number((await login.query('SELECT count(*) AS n FROM "Clinic"')).rows[0].n)).toBe(0);
       await login.query('BEGIN');
-      await login.query(`SELECT set_config('acme.auth', '{"id":"x","role":"USER"}', true)`);
+      await login.query(`SELECT set_config('${AUTH_SETTING}', '{"id":"x","role":"USER"}', true)`);
       expect(Number((await login.query('SELECT count(*) AS n FROM "Clinic"')).rows[0].n)).toBe(
         await raw.clinic.count(),
       );

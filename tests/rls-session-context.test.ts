@@ -7,6 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '../src/index.ts';
 import { RlsContextClient } from '../src/rls/context-client.ts';
+import { AUTH_SETTING } from '../src/rls/names.ts';
 import { authJson, sessionContext } from '../src/rls/session-context.ts';
 import { openUnrestrictedDb, uid } from './support/fixtures.ts';
 import { arrangeTenancy, type Tenancy, type TenancySession } from './support/tenancy.ts';
@@ -75,7 +76,7 @@ describe('nothing stays on a pooled connection', () => {
       expect(inRequest.rows[0].n).toBeGreaterThan(0);
       // Same (only) connection, no context: the transaction-local setting is gone.
       const after = await pool.query(
-        `SELECT count(*)::int AS n, current_setting('acme.auth', true) AS auth FROM "Patient"`,
+        `SELECT count(*)::int AS n, current_setting('${AUTH_SETTING}', true) AS auth FROM "Patient"`,
       );
       expect(after.rows[0]).toMatchObject({ n: 0 });
       expect(after.rows[0].auth ?? '').toBe('');
@@ -91,11 +92,11 @@ describe('nothing stays on a pooled connection', () => {
       await c.query('BEGIN');
       const staff = authJson(t.sessions.staffB);
       const inside = await sessionContext.run(staff, () =>
-        c.query(`SELECT current_setting('acme.auth', true) AS auth`),
+        c.query(`SELECT current_setting('${AUTH_SETTING}', true) AS auth`),
       );
       expect(JSON.parse(inside.rows[0].auth)).toMatchObject({ id: t.sessions.staffB.id });
       await c.query('COMMIT');
-      const outside = await c.query(`SELECT current_setting('acme.auth', true) AS auth`);
+      const outside = await c.query(`SELECT current_setting('${AUTH_SETTING}', true) AS auth`);
       expect(outside.rows[0].auth ?? '').toBe('');
     } finally {
       c.release();
@@ -104,7 +105,10 @@ describe('nothing stays on a pooled connection', () => {
   });
 
   it('an auth value that looks like SQL stays a value', async () => {
-    const evil = { id: `x'); SELECT set_config('acme.auth', '{"role":"ADMIN"}', false); --`, role: 'USER' } as const;
+    const evil = {
+      id: `x'); SELECT set_config('${AUTH_SETTING}', '{"role":"ADMIN"}', false); --`,
+      role: 'USER',
+    } as const;
     expect(await createDb(evil).clinicMembership.findMany()).toEqual([]);
     expect(await createDb(evil).patient.count()).toBe(0);
   });

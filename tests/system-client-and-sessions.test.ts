@@ -66,6 +66,7 @@ describe('createSystemDb', () => {
         'ORMErrorReason',
         'PolicyBypassError',
         'RejectedByPolicyReason',
+        'SQLSTATES',
         'closeDb',
         'createDb',
         'createManyChunked',
@@ -77,6 +78,7 @@ describe('createSystemDb', () => {
         'readDbConfig',
         'redactUrl',
         'rowsPerStatement',
+        'sqlStateInfo',
       ].sort(),
     );
   });

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { APP_ROLE } from '../../src/rls/names.ts';
 import { withClient, withDatabase } from './database.ts';
 import { freePort, startEmbeddedPostgres } from './embedded-postgres.ts';
 import { canAccess, isAlive, postmasterPid, serverOsUser, stopPostmaster, watchOwner } from './postgres-process.ts';
@@ -105,7 +106,7 @@ export async function openDevDatabase(command: string, log: (line: string) => vo
     const { rowCount } = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
     if (!rowCount) await c.query(`CREATE DATABASE "${DATABASE}"`);
   });
-  const login = { user: 'acme_app', password: appPassword };
+  const login = { user: APP_ROLE, password: appPassword };
   await ensureAppLogin(serverUrl, login);
   const url = withDatabase(serverUrl, DATABASE);
   const release = async () => {
@@ -132,7 +133,7 @@ export async function stopDevDatabase(): Promise<string> {
 export async function writeDevEnv(): Promise<string> {
   const { port, password, appPassword } = await meta();
   const url = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`;
-  const app = appUrl(url, { user: 'acme_app', password: appPassword });
+  const app = appUrl(url, { user: APP_ROLE, password: appPassword });
   writeFileSync(DEV_ENV_FILE, `DATABASE_URL=${url}\nAPP_DATABASE_URL=${app}\n`, { mode: 0o600 });
   return DEV_ENV_FILE;
 }

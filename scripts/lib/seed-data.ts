@@ -46,7 +46,7 @@ const LINKS: [string, string, string | null][] = [
   ['seed-clinic-old-town', 'laser', '89.00'],
 ];
 
-/** Staff the demo signs tokens for (scripts/demo.ts): [user id, clinic, clinic role]. */
+/** Staff the demo signs tokens for (packages/demo/src/demo.ts): [user id, clinic, clinic role]. */
 export const DEMO_STAFF = { user: 'demo-user', support: 'demo-support', admin: 'demo-admin' } as const;
 const MEMBERSHIPS: [string, string, 'STAFF' | 'VIEWER'][] = [
   [DEMO_STAFF.user, 'seed-clinic-north', 'STAFF'],

@@ -1,11 +1,12 @@
 import pg from 'pg';
+import { AUTH_SETTING } from './names.ts';
 import { sessionContext } from './session-context.ts';
 
 const TRANSACTION_CONTROL = /^\s*(begin|start\s+transaction|commit|end|rollback|abort)\b/i;
 /** SQLSTATE classes 08 (connection) and 57P (shutdown) and socket errors: the connection is gone. */
 const BROKEN = /^(08|57P|EPIPE$|ECONNRESET$)/;
 
-const setAuth = (json: string) => `SELECT set_config('acme.auth', ${pg.escapeLiteral(json)}, true)`;
+const setAuth = (json: string) => `SELECT set_config('${AUTH_SETTING}', ${pg.escapeLiteral(json)}, true)`;
 
 /**
  * The pg client of the application pool. A statement sent inside a session

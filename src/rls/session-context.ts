@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { type AnyPlugin, ORMError, ORMErrorReason } from '@zenstackhq/orm';
 import { policyRejection } from '../errors.ts';
+import { sqlStateInfo } from '../sqlstate.ts';
 
 /**
  * The session a statement runs for, as the JSON PostgreSQL's policies read
@@ -50,7 +51,7 @@ function asPolicyRejection(err: unknown): unknown {
   if (
     !(err instanceof ORMError) ||
     err.reason !== ORMErrorReason.DB_QUERY_ERROR ||
-    err.dbErrorCode !== '42501' ||
+    sqlStateInfo(err.dbErrorCode)?.kind !== 'forbidden' ||
     !/row-level security/.test(err.dbErrorMessage ?? err.message)
   ) {
     return err;

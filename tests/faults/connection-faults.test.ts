@@ -14,6 +14,7 @@ import { freePort, type RunningPostgres, startEmbeddedPostgres } from '../../scr
 import { deployMigrations } from '../../scripts/lib/migrate.ts';
 import { appUrl, ensureAppLogin } from '../../scripts/lib/rls/app-role.ts';
 import { closeDb, createDb, isRetriable, ORMError, poolStats } from '../../src/index.ts';
+import { APP_ROLE } from '../../src/rls/names.ts';
 import { openUnrestrictedDb, SESSIONS, snapshot } from '../support/fixtures.ts';
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'acme-faults-'));
@@ -30,7 +31,7 @@ beforeAll(async () => {
   await start();
   const url = await createScratchDatabase(server.url, 'acme_faults');
   await deployMigrations(url, { quiet: true });
-  const login = { user: 'acme_app', password };
+  const login = { user: APP_ROLE, password };
   await ensureAppLogin(server.url, login);
   await closeDb();
   Object.assign(process.env, {

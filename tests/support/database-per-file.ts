@@ -13,13 +13,14 @@ import { createScratchDatabase, dropDatabase } from '../../scripts/lib/database.
 import { deployMigrations } from '../../scripts/lib/migrate.ts';
 import { appUrl } from '../../scripts/lib/rls/app-role.ts';
 import { closeDb } from '../../src/index.ts';
+import { APP_ROLE } from '../../src/rls/names.ts';
 
 const url = await createScratchDatabase(inject('testServerUrl'), 'acme_test');
 await deployMigrations(url, { quiet: true });
 process.env.DATABASE_URL = url;
 process.env.APP_DATABASE_URL = appUrl(
   url,
-  { user: 'acme_app', password: inject('appRolePassword') },
+  { user: APP_ROLE, password: inject('appRolePassword') },
   process.env.TEST_APP_VIA || undefined,
 );
 

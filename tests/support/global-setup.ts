@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
 import { ensureAppLogin } from '../../scripts/lib/rls/app-role.ts';
+import { APP_ROLE } from '../../src/rls/names.ts';
 import { startTestServer } from './postgres-server.ts';
 
 declare module 'vitest' {
@@ -18,7 +19,7 @@ export default async function setup(project: TestProject) {
   project.provide('testServerUrl', server.url);
   // TEST_APP_PASSWORD lets CI put the same password into PgBouncer's auth file.
   const password = process.env.TEST_APP_PASSWORD || randomBytes(12).toString('hex');
-  await ensureAppLogin(server.url, { user: 'acme_app', password });
+  await ensureAppLogin(server.url, { user: APP_ROLE, password });
   project.provide('appRolePassword', password);
   return () => server.stop();
 }

@@ -7,6 +7,8 @@ import type { Context } from './trpc.ts';
 /**
  * Context for a known session (server-side calls, tests, jobs acting as a
  * user). Clinic-scoped procedures need its memberships: use `loadSession`.
+ * A `ValidSession` (from `loadSession` or `parseSessionUser`) is taken as it
+ * is; anything else is parsed here, once, and the result passed down.
  */
 export function createContext(session: SessionInput | null): Context {
   const user = session === null ? null : parseSessionUser(session);

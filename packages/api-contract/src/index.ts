@@ -1,5 +1,9 @@
 export { createContext, createHttpContext } from './context.ts';
+export { describeCause } from './error-cause.ts';
+export { type FieldErrors, fieldErrorsOf } from './error-format.ts';
 export { toTRPCError } from './errors.ts';
+export { MAX_BODY_BYTES } from './http/body-limit.ts';
+export { type ApiServerOptions, createApiServer } from './http/server.ts';
 export { LIMITS } from './inputs.ts';
 export { formatMoney } from './output.ts';
 export { type AppRouter, appRouter, createCaller } from './root.ts';

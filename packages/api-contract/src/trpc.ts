@@ -1,18 +1,19 @@
-import type { SessionUser } from '@acme/auth';
+import type { ValidSession } from '@acme/auth';
 import type { EnhancedClient } from '@acme/db';
 import { initTRPC, TRPCError } from '@trpc/server';
+import { formatError } from './error-format.ts';
 import { toTRPCError } from './errors.ts';
 
 export interface Context {
-  session: SessionUser | null;
+  session: ValidSession | null;
   /** `createDb(session)`: every query is filtered by the access rules. */
   db: EnhancedClient;
   /** `createDb(session, { includeDeleted: true })`: soft-deleted rows visible (to ADMIN, by rule). */
   dbIncludingDeleted: EnhancedClient;
 }
 
-// Stack traces stay on the server: error responses carry code and message only.
-const t = initTRPC.context<Context>().create({ isDev: false });
+// Stack traces stay on the server: error responses carry code, message and, for invalid input, field errors.
+const t = initTRPC.context<Context>().create({ isDev: false, errorFormatter: formatError });
 
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;

@@ -100,7 +100,7 @@ describe('membership router', () => {
 });
 
 describe('audit log router', () => {
-  it('ADMIN pages through the log newest first; everyone else gets nothing', async () => {
+  it('ADMIN pages through the log newest first; everyone else is FORBIDDEN', async () => {
     const total = await raw.auditLog.count();
     const seen: string[] = [];
     let cursor: string | undefined;
@@ -111,7 +111,10 @@ describe('audit log router', () => {
     } while (cursor);
     expect(seen).toHaveLength(total);
     expect(seen.map(BigInt)).toEqual([...seen.map(BigInt)].sort((a, b) => (a > b ? -1 : a < b ? 1 : 0)));
-    expect((await as('staffA').auditLog.list()).items).toEqual([]);
+    for (const name of ['staffA', 'viewerA', 'supportA'] as const) {
+      expect(await codeOf(as(name).auditLog.list())).toBe('FORBIDDEN');
+    }
+    expect(await codeOf(as('anonymous').auditLog.list())).toBe('UNAUTHORIZED');
     const p = await as('staffA').patient.create({ clinicId: t.clinicA.id, name: 'Audited', email: email() });
     await as('staffA').patient.update({ id: p.id, data: { name: 'Audited twice' } });
     const trail = (await as('admin').auditLog.list({ model: 'Patient', recordId: p.id, limit: 5 })).items;

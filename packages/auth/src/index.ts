@@ -2,6 +2,7 @@ export {
   CLINIC_ROLES,
   type ClinicRole,
   InvalidSessionError,
+  isValidSession,
   MAX_MEMBERSHIPS,
   type Membership,
   membershipSchema,
@@ -11,5 +12,6 @@ export {
   type SessionInput,
   type SessionUser,
   sessionUserSchema,
+  type ValidSession,
 } from './session.ts';
 export { bearerToken, signSessionToken, type TokenProblem, UnauthenticatedError, verifySessionToken } from './token.ts';

@@ -30,11 +30,28 @@ export const sessionUserSchema = z
   })
   .strict();
 
-/** A validated session: `memberships` is always present. */
+/** A validated session's shape: `memberships` is always present. */
 export type SessionUser = z.output<typeof sessionUserSchema>;
 /** What callers may pass: `memberships` may be left out (no clinics). */
 export type SessionInput = z.input<typeof sessionUserSchema>;
 export type Membership = z.infer<typeof membershipSchema>;
+
+declare const validated: unique symbol;
+/**
+ * A session that went through {@link parseSessionUser}: frozen, and known
+ * valid at runtime (not just by its type), so every layer below the edge
+ * (the API context, `createDb`, `loadSession`) takes it as it is instead of
+ * parsing it again. Only `parseSessionUser` makes one.
+ */
+export type ValidSession = SessionUser & { readonly [validated]: true };
+
+// Proof of validation by identity: a cast or a copy is not in here, and is parsed.
+const validSessions = new WeakSet<object>();
+
+/** Whether `value` is a session `parseSessionUser` returned (not merely one of the same shape). */
+export function isValidSession(value: unknown): value is ValidSession {
+  return typeof value === 'object' && value !== null && validSessions.has(value);
+}
 
 /** Thrown when a session payload does not describe a valid user. */
 export class InvalidSessionError extends Error {
@@ -46,15 +63,25 @@ export class InvalidSessionError extends Error {
 
 /**
  * Parses an untrusted session payload (a decoded token, a cookie, a test
- * fixture). Anything that is not exactly `{ id, role, memberships? }` with
- * known roles is rejected: an invalid session is never treated as some user.
+ * fixture) once, at the edge. Anything that is not exactly
+ * `{ id, role, memberships? }` with known roles is rejected: an invalid
+ * session is never treated as some user. A `ValidSession` is returned as it
+ * is, so calling this again below the edge costs nothing.
  *
  * @example
  * parseSessionUser({ id: 'u_1', role: 'ADMIN' }) // => { id: 'u_1', role: 'ADMIN', memberships: [] }
  * parseSessionUser({ id: 'u_1', role: 'ROOT' })  // throws InvalidSessionError
  */
-export function parseSessionUser(payload: unknown): SessionUser {
+export function parseSessionUser(payload: unknown): ValidSession {
+  if (isValidSession(payload)) return payload;
   const result = sessionUserSchema.safeParse(payload);
-  if (result.success) return result.data;
-  throw new InvalidSessionError(result.error.issues.map((i) => `${i.path.join('.') || 'session'}: ${i.message}`));
+  if (!result.success) {
+    throw new InvalidSessionError(result.error.issues.map((i) => `${i.path.join('.') || 'session'}: ${i.message}`));
+  }
+  // Frozen all the way down: a validated session cannot be edited into an unvalidated one.
+  for (const membership of result.data.memberships) Object.freeze(membership);
+  Object.freeze(result.data.memberships);
+  const session = Object.freeze(result.data);
+  validSessions.add(session);
+  return session as ValidSession;
 }

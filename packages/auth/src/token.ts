@@ -1,5 +1,5 @@
 import { errors, jwtVerify, SignJWT } from 'jose';
-import { parseSessionUser, type SessionInput, type SessionUser } from './session.ts';
+import { parseSessionUser, type SessionInput, type ValidSession } from './session.ts';
 
 /** Why a bearer token was refused; every kind means "not authenticated". */
 export type TokenProblem = 'missing' | 'malformed' | 'expired' | 'bad-signature' | 'invalid-claims';
@@ -47,7 +47,7 @@ export async function signSessionToken(session: SessionInput, secret: string, ex
  * is accepted (an unsigned `alg: none` token is refused), `exp` is required,
  * and the payload goes through the same parser as any untrusted session.
  */
-export async function verifySessionToken(token: string | undefined | null, secret: string): Promise<SessionUser> {
+export async function verifySessionToken(token: string | undefined | null, secret: string): Promise<ValidSession> {
   if (!token) throw new UnauthenticatedError('missing');
   let payload: Record<string, unknown>;
   try {

@@ -1,6 +1,6 @@
 import pg from 'pg';
+import { APP_ROLE } from '../../../src/rls/names.ts';
 import { withClient } from '../database.ts';
-import { APP_ROLE } from './policies-sql.ts';
 
 export interface AppLogin {
   user: string;

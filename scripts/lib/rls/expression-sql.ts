@@ -1,4 +1,5 @@
 import type { SchemaDef } from '@zenstackhq/orm/schema';
+import { AUTH_SETTING } from '../../../src/rls/names.ts';
 
 /**
  * Translates one ZModel policy expression (as the generated schema.ts holds
@@ -16,7 +17,7 @@ import type { SchemaDef } from '@zenstackhq/orm/schema';
  * throws {@link UnsupportedRuleError}: a rule must never become a weaker
  * policy without anyone noticing.
  */
-export const AUTH_SQL = `(SELECT nullif(current_setting('acme.auth', true), '')::jsonb)`;
+export const AUTH_SQL = `(SELECT nullif(current_setting('${AUTH_SETTING}', true), '')::jsonb)`;
 
 export class UnsupportedRuleError extends Error {
   override readonly name = 'UnsupportedRuleError';

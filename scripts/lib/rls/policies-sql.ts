@@ -1,8 +1,6 @@
 import type { SchemaDef } from '@zenstackhq/orm/schema';
+import { APP_ROLE } from '../../../src/rls/names.ts';
 import { type Expr, quoteIdent, quoteLiteral, ruleToSql, UnsupportedRuleError } from './expression-sql.ts';
-
-/** The role the application connects as (directly, or through a login role that is a member). */
-export const APP_ROLE = 'acme_app';
 
 type Operation = 'create' | 'read' | 'update' | 'post-update' | 'delete';
 const ALL: Operation[] = ['create', 'read', 'update', 'delete']; // 'all' never includes post-update

@@ -1,11 +1,17 @@
-import type { TRPCRouterRecord } from '@trpc/server';
+import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { auditList } from '../inputs.ts';
 import { auditDto } from '../output.ts';
 import { authedProcedure } from '../trpc.ts';
 
-/** The audit log, newest first. ADMIN reads it; for everyone else the rules return nothing. */
+/**
+ * The audit log, newest first, for ADMIN. Anyone else gets FORBIDDEN rather
+ * than the empty page the rules alone would give: the log is not theirs to
+ * read at all (README, AuditLog policy), and an empty 200 reads like "no
+ * activity". The rules still filter, should this check ever go.
+ */
 export const auditLogRouter = {
   list: authedProcedure.input(auditList).query(async ({ ctx, input }) => {
+    if (ctx.session.role !== 'ADMIN') throw new TRPCError({ code: 'FORBIDDEN', message: 'The audit log is for ADMIN' });
     const rows = await ctx.db.auditLog.findMany({
       where: {
         ...(input.model ? { model: input.model } : {}),

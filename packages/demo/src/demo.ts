@@ -8,15 +8,14 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import path from 'node:path';
-import { appRouter, createHttpContext } from '@acme/api-contract';
+import { createApiServer } from '@acme/api-contract';
 import { signSessionToken } from '@acme/auth';
-import { createHTTPServer } from '@trpc/server/adapters/standalone';
-import { closeDb } from '../src/index.ts';
-import { DEV_DATA } from './lib/dev-database.ts';
-import { deployMigrations } from './lib/migrate.ts';
-import { formatMatrix, probePolicies } from './lib/policy-probe.ts';
-import { seedDatabase } from './lib/seed-data.ts';
-import { openTargetDatabase } from './lib/target-database.ts';
+import { closeDb } from '@acme/db';
+import { DEV_DATA } from '@acme/db/tooling/dev-database.ts';
+import { deployMigrations } from '@acme/db/tooling/migrate.ts';
+import { formatMatrix, probePolicies } from '@acme/db/tooling/policy-probe.ts';
+import { seedDatabase } from '@acme/db/tooling/seed-data.ts';
+import { openTargetDatabase } from '@acme/db/tooling/target-database.ts';
 
 const log = (line: string) => console.log(`[demo] ${line}`);
 
@@ -61,7 +60,7 @@ await checkPort(port);
 const target = await openTargetDatabase('demo');
 const url = target.url;
 
-let server: ReturnType<typeof createHTTPServer> | undefined;
+let server: ReturnType<typeof createApiServer> | undefined;
 let stopping = false;
 async function shutdown(reason: string) {
   if (stopping) return;
@@ -91,7 +90,7 @@ try {
   );
 
   const secret = authSecret();
-  server = createHTTPServer({ router: appRouter, createContext: ({ req }) => createHttpContext(req, secret) });
+  server = createApiServer({ secret });
   const http = server;
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);

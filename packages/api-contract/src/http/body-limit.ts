@@ -1,0 +1,28 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** The largest request body the API reads: the biggest valid input (a patient, a treatment) is a few KB. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * Answers 413 before reading anything when the declared `Content-Length`
+ * is over the cap, in tRPC's error shape, and closes the connection so the
+ * rest of the body is never read. A body without a length (chunked) is
+ * counted as it arrives by tRPC's `maxBodySize` and cut off the same way
+ * (`closeAfterRefusal`).
+ */
+export function refuseOversized(req: IncomingMessage, res: ServerResponse, maxBytes: number): boolean {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (!(declared > maxBytes)) return false;
+  const message = `Request body too large: at most ${maxBytes} bytes`;
+  const body = { error: { message, code: -32600, data: { code: 'PAYLOAD_TOO_LARGE', httpStatus: 413 } } };
+  res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
+  res.end(JSON.stringify(body));
+  return true;
+}
+
+/** After a 413 mid-body, stop reading: close the socket once the response is out. */
+export function closeAfterRefusal(req: IncomingMessage, res: ServerResponse): void {
+  res.once('finish', () => {
+    if (res.statusCode === 413 && !req.complete) req.socket.destroySoon();
+  });
+}
