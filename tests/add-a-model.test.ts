@@ -18,8 +18,6 @@ import { scratchDatabases } from './support/scratch-databases.ts';
 vi.setConfig({ testTimeout: 180_000 });
 
 const emptyDatabase = scratchDatabases('acme_model');
-// Each test runs CLI commands (Prisma, ZenStack, PostgreSQL start-up): slow on a busy 2-core machine.
-vi.setConfig({ testTimeout: 180_000 });
 
 const ROOM_MODEL = `import 'clinic'
 
