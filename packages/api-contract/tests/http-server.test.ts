@@ -112,7 +112,9 @@ describe('request size', () => {
   it('a declared 20 MB body is refused with 413 before it is read', async () => {
     const res = await sendPartialBody({ declared: 20 * 1024 * 1024, sent: 64 * 1024 });
     expect(res.status).toBe(413);
-    expect(JSON.parse(res.body)).toMatchObject({ error: { data: { code: 'PAYLOAD_TOO_LARGE', httpStatus: 413 } } });
+    expect(JSON.parse(res.body)).toMatchObject({
+      error: { code: -32013, data: { code: 'PAYLOAD_TOO_LARGE', httpStatus: 413 } },
+    });
   });
 
   it('a chunked body is cut off with 413 once it passes 1 MB', async () => {

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 
 /** The largest request body the API reads: the biggest valid input (a patient, a treatment) is a few KB. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -14,7 +15,8 @@ export function refuseOversized(req: IncomingMessage, res: ServerResponse, maxBy
   const declared = Number(req.headers['content-length'] ?? 0);
   if (!(declared > maxBytes)) return false;
   const message = `Request body too large: at most ${maxBytes} bytes`;
-  const body = { error: { message, code: -32600, data: { code: 'PAYLOAD_TOO_LARGE', httpStatus: 413 } } };
+  const code = TRPC_ERROR_CODES_BY_KEY.PAYLOAD_TOO_LARGE;
+  const body = { error: { message, code, data: { code: 'PAYLOAD_TOO_LARGE', httpStatus: 413, fieldErrors: null } } };
   res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
   res.end(JSON.stringify(body));
   return true;
