@@ -1,7 +1,9 @@
 /** The tRPC routers through createCaller, on real PostgreSQL, for every role. */
+
+import { createDb } from '@acme/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openUnrestrictedDb, SESSIONS, snapshot, uid } from '../../../tests/support/fixtures.ts';
-import { createCaller, createContext } from '../src/index.ts';
+import { createCaller, createContext, toTRPCError } from '../src/index.ts';
 import { codeOf } from './support/code-of.ts';
 
 const raw = openUnrestrictedDb();
@@ -103,5 +105,15 @@ describe('error mapping per role', () => {
     await admin.treatmentsByClinic.delete({ id: link.id });
     await admin.treatment.delete({ id: t.id });
     expect(await raw.treatment.findUnique({ where: { id: t.id } })).toBeNull();
+  });
+
+  it('a NUL byte that reaches PostgreSQL past the inputs (SQLSTATE 22021) is BAD_REQUEST, not a 500', async () => {
+    const before = await snapshot(raw);
+    const err = await createDb(SESSIONS.admin)
+      .clinic.create({ data: { name: 'a\u0000b', code: uid('NUL') } })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ reason: 'db-query-error', dbErrorCode: '22021' });
+    expect(toTRPCError(err).code).toBe('BAD_REQUEST');
+    expect(await snapshot(raw)).toEqual(before);
   });
 });
