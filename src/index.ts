@@ -20,6 +20,14 @@ export {
   ORMErrorReason,
   RejectedByPolicyReason,
 } from './errors.ts';
+export {
+  type ExplainOptions,
+  type Explanation,
+  explain,
+  type OperationVerdict,
+  type PolicyOperation,
+  type RowExplanation,
+} from './explain/index.ts';
 export { PolicyBypassError } from './guard.ts';
 export { findManyPaged, type PageArgs } from './paging.ts';
 export { loadSession } from './session.ts';

@@ -71,6 +71,7 @@ describe('createSystemDb', () => {
         'createDb',
         'createManyChunked',
         'createSystemDb',
+        'explain',
         'findManyPaged',
         'isRetriable',
         'loadSession',
