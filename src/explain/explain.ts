@@ -16,6 +16,12 @@ export interface ExplainOptions {
   limit?: number;
   /** Judge as `createDb(session, { includeDeleted: true })` would. */
   includeDeleted?: boolean;
+  /**
+   * An update to judge post-update on: the row after these scalar changes
+   * (e.g. `{ clinicId: other }`). Without it, post-update is judged on the
+   * row as it is (an update that leaves the ruled fields unchanged).
+   */
+  changes?: Record<string, unknown>;
 }
 
 export interface RowExplanation {
@@ -74,14 +80,10 @@ export async function explain(
     orderBy: { [idField]: 'asc' },
   });
   const rows = found.slice(0, limit);
-  const values = await ruleValues(
-    sys,
-    model,
-    idField,
-    rules,
-    rows.map((r) => r[idField]),
-    authJson(user),
-  );
+  const ids = rows.map((r) => r[idField]);
+  const json = authJson(user);
+  const values = await ruleValues(sys, model, idField, rules, ids, json);
+  const after = options.changes ? await ruleValues(sys, model, idField, rules, ids, json, options.changes) : values;
   const fields: Record<string, FieldDef> = def.fields;
   const deletedField = Object.values(fields).find((f) => f.attributes?.some((a) => a.name === '@deletedAt'))?.name;
 
@@ -98,13 +100,17 @@ export async function explain(
         includeDeleted: options.includeDeleted === true,
       };
       const byRule = values.get(String(row[idField])) ?? {};
+      const afterRule = after.get(String(row[idField])) ?? {};
       return {
         id: row[idField],
         row,
         operations: Object.fromEntries(
           operations.map((op) => [
             op,
-            { ...verdictFor(rules, byRule, op, ctx), dependsOn: dependenciesOf(schema, model, rules, op) },
+            {
+              ...verdictFor(rules, op === 'post-update' ? afterRule : byRule, op, ctx),
+              dependsOn: dependenciesOf(schema, model, rules, op),
+            },
           ]),
         ),
       };
@@ -116,7 +122,9 @@ export async function explain(
  * One statement: `SELECT id, (rule 0) AS r0, (rule 1) AS r1, ... FROM model
  * WHERE id IN (...)`, run as the owner (no row-level security), with the
  * session inlined as an escaped JSON literal where the policies read
- * `current_setting('acme.auth')`.
+ * `current_setting('acme.auth')` (as src/rls does: never a bind parameter
+ * inside a policy expression). With `changes`, the rows are read through a
+ * derived table of the same name whose changed columns are the new values.
  */
 async function ruleValues(
   sys: ReturnType<typeof createSystemDb>,
@@ -125,15 +133,27 @@ async function ruleValues(
   rules: ModelRule[],
   ids: unknown[],
   auth: string,
+  changes?: Record<string, unknown>,
 ): Promise<Map<string, Record<number, boolean | null>>> {
   const out = new Map<string, Record<number, boolean | null>>();
   if (ids.length === 0) return out;
   const session = auth === '' ? 'NULL::jsonb' : `(${quoteLiteral(auth)}::jsonb)`;
   const table = quoteIdent(model);
+  const id = sql.raw(`${table}.${quoteIdent(idField)}`);
   const columns = rules.map((r) => `(${r.sql.split(AUTH_SQL).join(session)}) AS ${quoteIdent(`r${r.index}`)}`);
-  const query = sql<Record<string, unknown>>`SELECT ${sql.raw(`${table}.${quoteIdent(idField)} AS "id"`)}${sql.raw(
-    columns.map((c) => `, ${c}`).join(''),
-  )} FROM ${sql.raw(table)} WHERE ${sql.raw(`${table}.${quoteIdent(idField)}`)} IN (${sql.join(ids)})`;
+  const fields: Record<string, FieldDef> = schema.models[model as ModelName].fields;
+  const from = changes
+    ? sql`(SELECT ${sql.join(
+        Object.values(fields)
+          .filter((f) => !f.relation)
+          .map((f) =>
+            f.name in changes ? sql`${changes[f.name]} AS ${sql.raw(quoteIdent(f.name))}` : sql.raw(quoteIdent(f.name)),
+          ),
+      )} FROM ${sql.raw(table)}) AS ${sql.raw(table)}`
+    : sql.raw(table);
+  const query = sql<
+    Record<string, unknown>
+  >`SELECT ${id} AS "id"${sql.raw(columns.map((c) => `, ${c}`).join(''))} FROM ${from} WHERE ${id} IN (${sql.join(ids)})`;
   // biome-ignore lint/suspicious/noExplicitAny: $qb is the system client's Kysely instance
   const result = await query.execute((sys as any).$qb);
   for (const row of result.rows) {

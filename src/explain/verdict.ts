@@ -41,8 +41,8 @@ export interface VerdictContext {
  * allowed when some `@@allow` holds and no `@@deny` holds (a NULL counts as
  * false either way); post-update with no `@@allow` is allowed. Then the
  * layers outside the rules that `createDb` also applies: soft delete hides
- * deleted rows from reads and updates, and the audit plugin refuses every
- * AuditLog mutation.
+ * deleted rows from reads and updates, and the audit plugin refuses an
+ * AuditLog mutation that the rules would let through.
  */
 export function verdictFor(
   rules: ModelRule[],
@@ -63,18 +63,25 @@ export function verdictFor(
 
   let decidedBy: Decision;
   let allowed: boolean;
-  if (ctx.model === AUDIT_MODEL && operation !== 'read') {
-    allowed = false;
-    decidedBy = { by: 'audit-log', text: 'AuditLog is append-only: the audit plugin refuses every mutation of it' };
-  } else if (ctx.deleted && !ctx.includeDeleted && (operation === 'read' || operation === 'update')) {
+  if (ctx.deleted && !ctx.includeDeleted && (operation === 'read' || operation === 'update')) {
     allowed = false;
     decidedBy = {
       by: 'soft-delete',
       text: 'the row is soft-deleted: createDb hides it from reads and updates (createDb(session, { includeDeleted: true }) shows it)',
     };
+  } else if (ctx.deleted && operation === 'delete') {
+    allowed = false;
+    decidedBy = { by: 'soft-delete', text: 'the row is already soft-deleted: a delete marks live rows only' };
   } else if (denying) {
     allowed = false;
     decidedBy = { by: 'rule', index: denying.index, kind: 'deny', text: denying.text };
+  } else if (granting && ctx.model === AUDIT_MODEL && operation !== 'read') {
+    // The rule exists for row-level security (the plugin's own inserts); through the ORM the plugin refuses.
+    allowed = false;
+    decidedBy = {
+      by: 'audit-log',
+      text: 'AuditLog is append-only: the audit plugin refuses every mutation of it through the ORM',
+    };
   } else if (granting) {
     allowed = true;
     decidedBy = { by: 'rule', index: granting.index, kind: 'allow', text: granting.text };
