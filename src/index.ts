@@ -28,6 +28,7 @@ export {
   type PolicyOperation,
   type RowExplanation,
 } from './explain/index.ts';
+export { type PolicyRejectionDetails, policyRejectionDetails } from './explain/rejection.ts';
 export { PolicyBypassError } from './guard.ts';
 export { findManyPaged, type PageArgs } from './paging.ts';
 export { loadSession } from './session.ts';

@@ -75,6 +75,7 @@ describe('createSystemDb', () => {
         'findManyPaged',
         'isRetriable',
         'loadSession',
+        'policyRejectionDetails',
         'poolStats',
         'readDbConfig',
         'redactUrl',
