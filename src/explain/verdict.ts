@@ -15,7 +15,7 @@ export interface RuleOutcome {
 /** What decided an operation: a rule, or one of the layers around the rules. */
 export type Decision =
   | { by: 'rule'; index: number; kind: 'allow' | 'deny'; text: string }
-  | { by: 'no-allow'; text: string }
+  | { by: 'no-allow'; text: string; rules: number[] }
   | { by: 'default'; text: string }
   | { by: 'soft-delete'; text: string }
   | { by: 'audit-log'; text: string };
@@ -90,9 +90,13 @@ export function verdictFor(
     decidedBy = { by: 'default', text: 'no post-update @@allow rule: allowed unless a @@deny holds' };
   } else {
     allowed = false;
+    const numbers = allows.map((r) => r.index);
     decidedBy = {
       by: 'no-allow',
-      text: allows.length ? `no @@allow rule for ${operation} holds` : `no @@allow rule covers ${operation}`,
+      rules: numbers,
+      text: allows.length
+        ? `no @@allow rule for ${operation} holds (${numbers.length === 1 ? 'rule' : 'rules'} ${numbers.join(', ')}: false)`
+        : `no @@allow rule covers ${operation}`,
     };
   }
   return { allowed, decidedBy, rules: outcomes };
