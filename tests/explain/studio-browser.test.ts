@@ -58,18 +58,21 @@ afterAll(async () => {
   await raw.$disconnect();
 });
 
+// expect.poll gives up after 1 s by default: a first page load on a busy machine takes longer.
+const WAIT = { timeout: 20_000 };
 const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 // biome-ignore lint/performance/useDomNodeTextContent: Playwright's Locator.innerText, not the DOM's: rendered text, spaced between cells
 const text = (testId: string) => page.getByTestId(testId).innerText();
 
-describe.skipIf(!present)('policy studio in Chromium', () => {
+// A page, its queries and the browser share two busy cores with the other test files: generous timeouts.
+describe.skipIf(!present)('policy studio in Chromium', { timeout: 90_000 }, () => {
   it('a USER without memberships: every Patient hidden, with the deciding rule', async () => {
     await page.goto(studio.url);
     await page.getByTestId('model').selectOption('Patient');
     await page.getByTestId('session-kind').selectOption('role');
     await page.getByTestId('session-role').selectOption('USER');
-    await expect.poll(() => text('rows-heading')).toBe('Patient as a USER with no memberships');
-    await expect.poll(() => text('hidden-count')).toBe(`${patients.length} hidden`);
+    await expect.poll(() => text('rows-heading'), WAIT).toBe('Patient as a USER with no memberships');
+    await expect.poll(() => text('hidden-count'), WAIT).toBe(`${patients.length} hidden`);
     expect(await text('visible-count')).toBe('0 visible');
     expect(await text('hidden-by')).toContain(
       `${patients.length} rows: no @@allow rule for read holds (rules 0, 1: false)`,
@@ -83,14 +86,14 @@ describe.skipIf(!present)('policy studio in Chromium', () => {
 
   it('an ADMIN sees the same rows; a row opens its explain view', async () => {
     await page.getByTestId('session-role').selectOption('ADMIN');
-    await expect.poll(() => text('visible-count')).toBe(`${patients.length} visible`);
+    await expect.poll(() => text('visible-count'), WAIT).toBe(`${patients.length} visible`);
     expect(await text('hidden-count')).toBe('0 hidden');
     const table = await text('visible-rows');
     for (const p of patients) expect(table).toContain(p.name);
     await shot('2-admin-patients-visible');
 
     await page.getByTestId('explain-row').first().click();
-    await expect.poll(() => text('verdict-read')).toBe('allowed');
+    await expect.poll(() => text('verdict-read'), WAIT).toBe('allowed');
     expect(await text('decided-read')).toContain("@@allow('all', auth().role == 'ADMIN')");
     expect(await text('verdict-post-update')).toBe('allowed');
     expect(await text('op-create')).toContain('judged on the data being created');
@@ -103,21 +106,21 @@ describe.skipIf(!present)('policy studio in Chromium', () => {
     await page.getByTestId('session-role').selectOption('USER');
     const staffA = t.sessions.staffA.id;
     await page.getByTestId('session-user').selectOption(staffA);
-    await expect.poll(() => text('rows-heading')).toBe(`Patient as ${staffA} (USER)`);
-    await expect.poll(() => text('visible-count')).toBe('1 visible');
+    await expect.poll(() => text('rows-heading'), WAIT).toBe(`Patient as ${staffA} (USER)`);
+    await expect.poll(() => text('visible-count'), WAIT).toBe('1 visible');
     expect(await text('visible-rows')).toContain(t.patientA.name);
     await page.getByTestId('explain-hidden').first().click();
-    await expect.poll(() => text('verdict-read')).toBe('denied');
+    await expect.poll(() => text('verdict-read'), WAIT).toBe('denied');
     await shot('4-explain-hidden-row-as-member');
   });
 
   it('the live policy matrix and the benchmark charts', async () => {
     await page.getByTestId('nav-matrix').click();
-    await expect.poll(() => text('matrix'), { timeout: 30_000 }).toContain('Patient');
+    await expect.poll(() => text('matrix'), { timeout: 60_000 }).toContain('Patient');
     expect(await text('matrix')).toMatch(/anonymous\s+Clinic\s+no\s+no\s+no\s+no/);
     await shot('5-policy-matrix');
     await page.getByTestId('nav-bench').click();
-    await expect.poll(() => text('bench')).toContain('createDb (policies)');
+    await expect.poll(() => text('bench'), WAIT).toContain('createDb (policies)');
     expect(await text('bench')).toContain('2.75×');
     await shot('6-benchmark');
   });
