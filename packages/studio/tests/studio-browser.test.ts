@@ -7,15 +7,15 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { probePolicies } from '@acme/db/tooling/policy-probe.ts';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningStudio, readBench, StudioRefusedError, startStudio } from '../../packages/studio/src/index.ts';
-import { probePolicies } from '../../scripts/lib/policy-probe.ts';
-import { openUnrestrictedDb, uid } from '../support/fixtures.ts';
-import { arrangeTenancy, type Tenancy } from '../support/tenancy.ts';
+import { openUnrestrictedDb, uid } from '../../../tests/support/fixtures.ts';
+import { arrangeTenancy, type Tenancy } from '../../../tests/support/tenancy.ts';
+import { type RunningStudio, readBench, StudioRefusedError, startStudio } from '../src/index.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = path.resolve(import.meta.dirname, '../../.artifacts/studio');
+const SHOTS = path.resolve(import.meta.dirname, '../../../.artifacts/studio');
 // CI must run it (.ci/run installs Chromium); elsewhere a machine without the browser skips it, loudly.
 const present = existsSync(CHROMIUM);
 if (!present && process.env.CI) throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium`);

@@ -11,12 +11,12 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { StudioRefusedError, startStudio } from '../packages/studio/src/index.ts';
-import { closeDb, createSystemDb } from '../src/index.ts';
-import { deployMigrations } from './lib/migrate.ts';
-import { probePolicies } from './lib/policy-probe.ts';
-import { seedDatabase } from './lib/seed-data.ts';
-import { openTargetDatabase } from './lib/target-database.ts';
+import { closeDb, createSystemDb } from '@acme/db';
+import { deployMigrations } from '@acme/db/tooling/migrate.ts';
+import { probePolicies } from '@acme/db/tooling/policy-probe.ts';
+import { seedDatabase } from '@acme/db/tooling/seed-data.ts';
+import { openTargetDatabase } from '@acme/db/tooling/target-database.ts';
+import { StudioRefusedError, startStudio } from './server.ts';
 
 const log = (line: string) => console.log(`[studio] ${line}`);
 const { values } = parseArgs({
@@ -55,7 +55,7 @@ try {
     port,
     host: values.host,
     allowRemote: values['allow-remote'],
-    benchFile: path.resolve(import.meta.dirname, '../bench/results.json'),
+    benchFile: path.resolve(import.meta.dirname, '../../../bench/results.json'),
     probe: () => probePolicies(target.url, { anonymous: null, ...sessions }),
     log,
   });
