@@ -20,6 +20,15 @@ export {
   ORMErrorReason,
   RejectedByPolicyReason,
 } from './errors.ts';
+export {
+  type ExplainOptions,
+  type Explanation,
+  explain,
+  type OperationVerdict,
+  type PolicyOperation,
+  type RowExplanation,
+} from './explain/index.ts';
+export { type PolicyRejectionDetails, policyRejectionDetails } from './explain/rejection.ts';
 export { PolicyBypassError } from './guard.ts';
 export { findManyPaged, type PageArgs } from './paging.ts';
 export { loadSession } from './session.ts';

@@ -6,6 +6,7 @@ import type pg from 'pg';
 import { schema } from '../zenstack/schema.ts';
 import { AuditPlugin } from './audit/audit-plugin.ts';
 import type { DbConfig } from './config.ts';
+import { PolicyExplainPlugin } from './explain/rejection.ts';
 import { type BlockedMember, guardClient } from './guard.ts';
 import { PolicyFoldingPlugin } from './policy-folding.ts';
 import { openPool } from './pool.ts';
@@ -37,12 +38,19 @@ type Kind = 'session' | 'system';
  * finally runs, and (with row-level security) the context plugin hands the
  * session to PostgreSQL for every statement, the audit's included. The system
  * client has the same list minus policies and context. Policy folding works a
- * level above (whole operations, `onQuery`), before any SQL is built.
+ * level above (whole operations, `onQuery`), before any SQL is built; policy
+ * explain is outermost, so it sees every rejection on its way out.
  */
 function pluginsFor(kind: Kind, includeDeleted: boolean, rls: boolean): AnyPlugin[] {
   const inner = [new AuditPlugin(), softDeletePlugin({ includeDeleted })];
   if (kind === 'system') return inner;
-  return [...(rls ? [new RlsContextPlugin()] : []), ...inner, new PolicyPlugin(), new PolicyFoldingPlugin()];
+  return [
+    ...(rls ? [new RlsContextPlugin()] : []),
+    ...inner,
+    new PolicyPlugin(),
+    new PolicyFoldingPlugin(),
+    new PolicyExplainPlugin(),
+  ];
 }
 
 /** Distinct sessions kept bound at once; the oldest is dropped first. */

@@ -110,6 +110,7 @@ try {
   }
   console.log(`\nTry: curl -s -H "Authorization: Bearer <token>" '${base}/clinic.list'`);
   console.log(`Listening on ${base} — Ctrl-C to stop.`);
+  console.log('Policy studio (rows as any session, why each is visible): pnpm studio, then http://127.0.0.1:4000');
 } catch (err) {
   console.error(`[demo] failed: ${(err as Error).message}`);
   await closeDb();

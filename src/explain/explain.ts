@@ -1,0 +1,166 @@
+import { parseSessionUser, type SessionInput } from '@acme/auth';
+import type { FieldDef } from '@zenstackhq/orm/schema';
+import { sql } from 'kysely';
+import { schema } from '../../zenstack/schema.ts';
+import { createSystemDb } from '../client.ts';
+import { authJson } from '../rls/session-context.ts';
+import { dependenciesOf } from './dependencies.ts';
+import { AUTH_SQL, quoteIdent, quoteLiteral } from './rule-sql.ts';
+import { type ModelRule, modelRules, OPERATIONS, type PolicyOperation } from './rules.ts';
+import { type OperationVerdict, verdictFor } from './verdict.ts';
+
+export type ModelName = keyof typeof schema.models & string;
+
+export interface ExplainOptions {
+  /** Rows to explain at most (default 50); `truncated` says when more matched. */
+  limit?: number;
+  /** Judge as `createDb(session, { includeDeleted: true })` would. */
+  includeDeleted?: boolean;
+  /**
+   * An update to judge post-update on: the row after these scalar changes
+   * (e.g. `{ clinicId: other }`). Without it, post-update is judged on the
+   * row as it is (an update that leaves the ruled fields unchanged).
+   */
+  changes?: Record<string, unknown>;
+}
+
+export interface RowExplanation {
+  /** The row's id. */
+  id: unknown;
+  /** The row as the owner sees it (explain is a tool for developers, not a session's view). */
+  row: Record<string, unknown>;
+  operations: Partial<Record<PolicyOperation, OperationVerdict>>;
+}
+
+export interface Explanation {
+  model: string;
+  operations: PolicyOperation[];
+  rules: Pick<ModelRule, 'index' | 'kind' | 'operations' | 'text'>[];
+  rows: RowExplanation[];
+  truncated: boolean;
+}
+
+/**
+ * Why a session may or may not read, create, update, delete (or pass the
+ * post-update check on) each row matching `where`. The rows are found as the
+ * owner (hidden rows included); each `@@allow` / `@@deny` of the model is
+ * then evaluated separately, in SQL, in one query: one boolean column per
+ * rule, from the same translation that writes zenstack/rls.sql, with the
+ * session as the policies would see it. The verdicts combine them as
+ * ZenStack does, plus the layers `createDb` adds (soft delete, the audit log's guard).
+ *
+ * @example
+ * const session = await loadSession({ id: 'u_1', role: 'USER' });
+ * const [row] = (await explain(session, 'Patient', 'read', { id: patientId })).rows;
+ * row.operations.read; // { allowed: false, decidedBy: { by: 'no-allow', ... }, rules: [...] }
+ */
+export async function explain(
+  session: SessionInput | null,
+  model: ModelName,
+  operation: PolicyOperation | 'all' | readonly PolicyOperation[] = 'all',
+  where: Record<string, unknown> = {},
+  options: ExplainOptions = {},
+): Promise<Explanation> {
+  const def = schema.models[model];
+  if (!def) throw new TypeError(`explain: unknown model ${JSON.stringify(model)}`);
+  const idField = def.idFields.length === 1 ? (def.idFields[0] as string) : undefined;
+  if (!idField) throw new TypeError(`explain: ${model} has a composite id, which explain does not support`);
+  const operations =
+    operation === 'all' ? [...OPERATIONS] : typeof operation === 'string' ? [operation] : [...operation];
+  const limit = Math.max(1, Math.min(options.limit ?? 50, 1000));
+  const user = session === null ? null : parseSessionUser(session);
+  const rules = modelRules(schema, model);
+
+  const sys = createSystemDb('explain', { includeDeleted: true });
+  // biome-ignore lint/suspicious/noExplicitAny: the delegate is picked by model name at runtime
+  const delegate = (sys as any)[model.charAt(0).toLowerCase() + model.slice(1)];
+  const found: Record<string, unknown>[] = await delegate.findMany({
+    where,
+    take: limit + 1,
+    orderBy: { [idField]: 'asc' },
+  });
+  const rows = found.slice(0, limit);
+  const ids = rows.map((r) => r[idField]);
+  const json = authJson(user);
+  const values = await ruleValues(sys, model, idField, rules, ids, json);
+  const after = options.changes ? await ruleValues(sys, model, idField, rules, ids, json, options.changes) : values;
+  const fields: Record<string, FieldDef> = def.fields;
+  const deletedField = Object.values(fields).find((f) => f.attributes?.some((a) => a.name === '@deletedAt'))?.name;
+
+  return {
+    model,
+    operations,
+    rules: rules.map(({ index, kind, operations: ops, text }) => ({ index, kind, operations: ops, text })),
+    truncated: found.length > limit,
+    rows: rows.map((row) => {
+      const ctx = {
+        schema,
+        model,
+        deleted: deletedField !== undefined && row[deletedField] != null,
+        includeDeleted: options.includeDeleted === true,
+      };
+      const byRule = values.get(String(row[idField])) ?? {};
+      const afterRule = after.get(String(row[idField])) ?? {};
+      return {
+        id: row[idField],
+        row,
+        operations: Object.fromEntries(
+          operations.map((op) => [
+            op,
+            {
+              ...verdictFor(rules, op === 'post-update' ? afterRule : byRule, op, ctx),
+              dependsOn: dependenciesOf(schema, model, rules, op),
+            },
+          ]),
+        ),
+      };
+    }),
+  };
+}
+
+/**
+ * One statement: `SELECT id, (rule 0) AS r0, (rule 1) AS r1, ... FROM model
+ * WHERE id IN (...)`, run as the owner (no row-level security), with the
+ * session inlined as an escaped JSON literal where the policies read
+ * `current_setting('acme.auth')` (as src/rls does: never a bind parameter
+ * inside a policy expression). With `changes`, the rows are read through a
+ * derived table of the same name whose changed columns are the new values.
+ */
+async function ruleValues(
+  sys: ReturnType<typeof createSystemDb>,
+  model: string,
+  idField: string,
+  rules: ModelRule[],
+  ids: unknown[],
+  auth: string,
+  changes?: Record<string, unknown>,
+): Promise<Map<string, Record<number, boolean | null>>> {
+  const out = new Map<string, Record<number, boolean | null>>();
+  if (ids.length === 0) return out;
+  const session = auth === '' ? 'NULL::jsonb' : `(${quoteLiteral(auth)}::jsonb)`;
+  const table = quoteIdent(model);
+  const id = sql.raw(`${table}.${quoteIdent(idField)}`);
+  const columns = rules.map((r) => `(${r.sql.split(AUTH_SQL).join(session)}) AS ${quoteIdent(`r${r.index}`)}`);
+  const fields: Record<string, FieldDef> = schema.models[model as ModelName].fields;
+  const from = changes
+    ? sql`(SELECT ${sql.join(
+        Object.values(fields)
+          .filter((f) => !f.relation)
+          .map((f) =>
+            f.name in changes ? sql`${changes[f.name]} AS ${sql.raw(quoteIdent(f.name))}` : sql.raw(quoteIdent(f.name)),
+          ),
+      )} FROM ${sql.raw(table)}) AS ${sql.raw(table)}`
+    : sql.raw(table);
+  const query = sql<
+    Record<string, unknown>
+  >`SELECT ${id} AS "id"${sql.raw(columns.map((c) => `, ${c}`).join(''))} FROM ${from} WHERE ${id} IN (${sql.join(ids)})`;
+  // biome-ignore lint/suspicious/noExplicitAny: $qb is the system client's Kysely instance
+  const result = await query.execute((sys as any).$qb);
+  for (const row of result.rows) {
+    out.set(
+      String(row.id),
+      Object.fromEntries(rules.map((r) => [r.index, (row[`r${r.index}`] as boolean | null) ?? null])),
+    );
+  }
+  return out;
+}
