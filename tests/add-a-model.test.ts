@@ -15,7 +15,7 @@ import { runDbScript } from './support/run-db-script.ts';
 import { scratchDatabases } from './support/scratch-databases.ts';
 
 // Each test runs CLI commands (Prisma, ZenStack, PostgreSQL start-up): slow on a busy 2-core machine.
-vi.setConfig({ testTimeout: 180_000 });
+vi.setConfig({ testTimeout: 300_000 });
 
 const emptyDatabase = scratchDatabases('acme_model');
 
