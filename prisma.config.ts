@@ -4,14 +4,18 @@
 // needed to work offline and safely: scripts/lib/schema-engine-*.ts.
 import { defineConfig } from 'prisma/config';
 import { schemaEngineAdapter } from './scripts/lib/schema-engine-adapter.ts';
+import { schemaTargetFromEnv } from './scripts/lib/schema-targets.ts';
+
+// ACME_DB_SCHEMA=central: the central database of organization mode.
+const target = schemaTargetFromEnv();
 
 export default defineConfig({
   experimental: { adapter: true },
   engine: 'js',
   // The lasting schema `zen generate` writes; the CLI reads the generator
   // block here to decide which engine it needs.
-  schema: 'zenstack/prisma/schema.prisma',
-  migrations: { path: 'migrations' },
+  schema: target.prismaSchema,
+  migrations: { path: target.migrations },
   adapter: async () => {
     const connectionString = process.env.DATABASE_URL;
     if (!connectionString) throw new Error('DATABASE_URL is not set');

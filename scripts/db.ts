@@ -13,6 +13,7 @@ import { checkDrift } from './lib/drift.ts';
 import { deployMigrations, migrateDev, withDeployLock } from './lib/migrate.ts';
 import { ensureAppLogin } from './lib/rls/app-role.ts';
 import { applyRls, writeRlsSql } from './lib/rls/apply.ts';
+import { CENTRAL_SCHEMA } from './lib/schema-targets.ts';
 import { withTargetDatabase } from './lib/target-database.ts';
 import { runTool } from './lib/tool-env.ts';
 
@@ -27,6 +28,14 @@ function flags<T extends Record<string, { type: 'string' | 'boolean' }>>(options
 async function generate(): Promise<number> {
   const code = (await runTool('zen', ['generate', '--no-version-check', '--no-tips', '--silent'])).code;
   if (code !== 0) return code;
+  const central = await runTool('zen', [
+    'generate',
+    '--schema',
+    CENTRAL_SCHEMA.zmodel,
+    '--no-version-check',
+    '--silent',
+  ]);
+  if (central.code !== 0) return central.code;
   let sql: string;
   try {
     sql = await writeRlsSql();
@@ -37,7 +46,8 @@ async function generate(): Promise<number> {
   const count = (re: RegExp) => sql.match(re)?.length ?? 0;
   console.log(
     `[db:generate] zenstack/schema.ts, models.ts, input.ts, prisma/schema.prisma and rls.sql ` +
-      `(${count(/^CREATE POLICY/gm)} policies on ${count(/ENABLE ROW LEVEL SECURITY/g)} tables) match zenstack/*.zmodel`,
+      `(${count(/^CREATE POLICY/gm)} policies on ${count(/ENABLE ROW LEVEL SECURITY/g)} tables) match zenstack/*.zmodel; ` +
+      'zenstack/central/ matches zenstack/central/schema.zmodel',
   );
   return 0;
 }

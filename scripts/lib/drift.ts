@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createScratchDatabase, dropDatabase } from './database.ts';
+import { MAIN_SCHEMA, type SchemaTarget, schemaEnv } from './schema-targets.ts';
 import { runTool } from './tool-env.ts';
 
 export type DriftResult = { kind: 'in-sync' } | { kind: 'drift'; sql: string } | { kind: 'skipped'; reason: string };
@@ -23,7 +24,7 @@ export async function pullDatamodel(url: string): Promise<string> {
  * schema ourselves: apply the migrations to a scratch database, introspect
  * both, and diff the two datamodels. The scratch database is always dropped.
  */
-export async function checkDrift(url: string): Promise<DriftResult> {
+export async function checkDrift(url: string, target: SchemaTarget = MAIN_SCHEMA): Promise<DriftResult> {
   let scratch: string;
   try {
     scratch = await createScratchDatabase(url, 'acme_drift');
@@ -32,7 +33,10 @@ export async function checkDrift(url: string): Promise<DriftResult> {
   }
   const dir = mkdtempSync(path.join(tmpdir(), 'acme-drift-'));
   try {
-    const deploy = await runTool('prisma', ['migrate', 'deploy'], { env: { DATABASE_URL: scratch }, quiet: true });
+    const deploy = await runTool('prisma', ['migrate', 'deploy'], {
+      env: { DATABASE_URL: scratch, ...schemaEnv(target) },
+      quiet: true,
+    });
     if (deploy.code !== 0)
       throw new Error(`the committed migrations do not apply cleanly:\n${deploy.stdout}${deploy.stderr}`);
     const [expected, live] = await Promise.all([pullDatamodel(scratch), pullDatamodel(url)]);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { withClient } from './database.ts';
 import { checkDrift } from './drift.ts';
 import { applyRls } from './rls/apply.ts';
+import { MAIN_SCHEMA, type SchemaTarget, schemaEnv } from './schema-targets.ts';
 import { MIGRATIONS_DIR, PRISMA_SCHEMA, runTool } from './tool-env.ts';
 
 /**
@@ -25,8 +26,11 @@ export async function withDeployLock<T>(url: string, fn: () => Promise<T>): Prom
   });
 }
 
-async function applyMigrations(url: string, quiet: boolean): Promise<void> {
-  const res = await runTool('prisma', ['migrate', 'deploy'], { env: { DATABASE_URL: url }, quiet });
+async function applyMigrations(url: string, quiet: boolean, target: SchemaTarget = MAIN_SCHEMA): Promise<void> {
+  const res = await runTool('prisma', ['migrate', 'deploy'], {
+    env: { DATABASE_URL: url, ...schemaEnv(target) },
+    quiet,
+  });
   if (res.code !== 0) throw new Error(`migrate deploy failed (exit ${res.code}):\n${res.stdout}${res.stderr}`);
 }
 
@@ -35,11 +39,16 @@ async function applyMigrations(url: string, quiet: boolean): Promise<void> {
  * security (zenstack/rls.sql), as one serialized unit — the deploy path: what
  * `pnpm db:migrate:deploy` runs in CI and production, and what every test
  * database is built with. Throws with Prisma's output when it fails.
+ * `target` picks the central schema of organization mode (no row-level security).
  */
-export async function deployMigrations(url: string, opts: { quiet?: boolean } = {}): Promise<void> {
+export async function deployMigrations(
+  url: string,
+  opts: { quiet?: boolean; target?: SchemaTarget } = {},
+): Promise<void> {
+  const target = opts.target ?? MAIN_SCHEMA;
   await withDeployLock(url, async () => {
-    await applyMigrations(url, opts.quiet ?? false);
-    await applyRls(url);
+    await applyMigrations(url, opts.quiet ?? false, target);
+    if (target.rls) await applyRls(url);
   });
 }
 
