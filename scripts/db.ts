@@ -9,8 +9,10 @@ import { parseArgs } from 'node:util';
 import { APP_ROLE } from '../src/rls/names.ts';
 import { baseline } from './lib/baseline.ts';
 import { describeTarget } from './lib/database.ts';
+import { pullSchema } from './lib/db-pull.ts';
 import { checkDrift } from './lib/drift.ts';
 import { deployMigrations, migrateDev, withDeployLock } from './lib/migrate.ts';
+import { isOrgCommand, runOrgCommand } from './lib/org-commands.ts';
 import { ensureAppLogin } from './lib/rls/app-role.ts';
 import { applyRls, writeRlsSql } from './lib/rls/apply.ts';
 import { CENTRAL_SCHEMA } from './lib/schema-targets.ts';
@@ -129,7 +131,16 @@ const commands: Record<string, (url: string) => Promise<number>> = {
     flags({});
     return baseline(url);
   },
+
+  /** Introspects the database into a zmodel file (`-- --out path`, default .data/pull/schema.zmodel). */
+  async pull(url) {
+    const f = flags({ out: { type: 'string' } });
+    return pullSchema(url, f.out ?? '.data/pull/schema.zmodel');
+  },
 };
+
+// Organization mode (CENTRAL_DATABASE_URL) and the db:org:* commands: scripts/lib/org-commands.ts.
+if (isOrgCommand(command)) process.exit(await runOrgCommand(command, argv));
 
 const run = commands[command];
 if (!run && command !== 'generate') {

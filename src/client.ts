@@ -1,5 +1,6 @@
 import type { SessionInput } from '@acme/auth';
 import { readDbConfig } from './config.ts';
+import { activeOrgRouter, closeOrgRouter, refuseOrgInSingleMode } from './orgs/mode.ts';
 import { type DbOptions, DbRuntime, type EnhancedClient } from './runtime.ts';
 
 export type { DbOptions, EnhancedClient } from './runtime.ts';
@@ -31,6 +32,10 @@ const current = () => {
  * await db.patient.findMany({ orderBy: { name: 'asc' } });
  */
 export function createDb(session: SessionInput | null, options: DbOptions = {}): EnhancedClient {
+  // Organization mode (CENTRAL_DATABASE_URL): the session's organization picks the database (src/orgs).
+  const orgs = activeOrgRouter();
+  if (orgs) return orgs.createDb(session, options);
+  refuseOrgInSingleMode(session, options);
   return current().createDb(session, options);
 }
 
@@ -45,7 +50,7 @@ const SYSTEM_REASON = /^[a-z0-9][a-z0-9._:-]{0,62}$/;
  * `includeDeleted` is set.
  *
  * @example
- * const db = createSystemDb('stripe-webhook');
+ * const db = createSystemDb('stripe-webhook'); // organization mode: createSystemDb('job', { org: 'acme' })
  * await db.clinic.update({ where: { id }, data: { name } });
  */
 export function createSystemDb(reason: string, options: DbOptions = {}): EnhancedClient {
@@ -54,6 +59,9 @@ export function createSystemDb(reason: string, options: DbOptions = {}): Enhance
       `createSystemDb(reason): reason must be 1-63 characters of a-z, 0-9, '.', '_', ':' or '-', starting with a letter or digit (got ${JSON.stringify(reason)})`,
     );
   }
+  const orgs = activeOrgRouter();
+  if (orgs) return orgs.createSystemDb(reason, options);
+  refuseOrgInSingleMode(null, options);
   return current().createSystemDb(reason, options);
 }
 
@@ -66,6 +74,7 @@ export async function closeDb(): Promise<void> {
   const closing = runtime;
   runtime = undefined;
   if (closing) await closing.close();
+  await closeOrgRouter();
 }
 
 /** Pool counters for health checks and metrics. */

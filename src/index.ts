@@ -30,6 +30,16 @@ export {
 } from './explain/index.ts';
 export { type PolicyRejectionDetails, policyRejectionDetails } from './explain/rejection.ts';
 export { PolicyBypassError } from './guard.ts';
+export type { CredentialsResolver, OrgCredentials, OrgDatabaseRef } from './orgs/credentials.ts';
+export {
+  OrgAccessError,
+  OrgForbiddenError,
+  OrgNotFoundError,
+  OrgRoutingError,
+  orgAccessErrorOf,
+} from './orgs/errors.ts';
+export { orgPoolStats, setOrgCredentialsResolver } from './orgs/mode.ts';
+export type { OrgPoolStats } from './orgs/router.ts';
 export { findManyPaged, type PageArgs } from './paging.ts';
 export { loadSession } from './session.ts';
 export { type DbErrorKind, type KnownSqlState, SQLSTATES, type SqlStateInfo, sqlStateInfo } from './sqlstate.ts';

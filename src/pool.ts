@@ -15,12 +15,15 @@ export function openPool(
   config: DbConfig,
   onError: (err: Error) => void = reportIdleError,
   role: 'app' | 'owner' = 'owner',
+  /** Organization mode: counts every connection against DB_MAX_CONNECTIONS_TOTAL (src/orgs/budget.ts). */
+  wrapClient?: (base: typeof pg.Client) => typeof pg.Client,
 ): pg.Pool {
   const connectionString =
     role === 'app' ? (config.appConnectionString ?? config.connectionString) : config.connectionString;
+  const Client = role === 'app' && config.appConnectionString ? RlsContextClient : undefined;
   const pool = new pg.Pool({
     connectionString,
-    ...(role === 'app' && config.appConnectionString ? { Client: RlsContextClient } : {}),
+    ...(Client || wrapClient ? { Client: wrapClient ? wrapClient(Client ?? pg.Client) : Client } : {}),
     max: config.poolMax,
     connectionTimeoutMillis: config.connectionTimeoutMillis,
     idleTimeoutMillis: config.idleTimeoutMillis,

@@ -27,6 +27,18 @@ export interface DbOptions {
    * The rules show them to ADMIN only; a delete still only marks the row.
    */
   includeDeleted?: boolean;
+  /**
+   * Organization mode (CENTRAL_DATABASE_URL): the organization (id or slug)
+   * to work in when the session names none, as the system client must.
+   */
+  org?: string;
+}
+
+/** How a runtime opens its pools: src/pool.ts by default; organization mode passes its own (src/orgs). */
+export interface RuntimeOptions {
+  openPool?: (config: DbConfig, role: 'app' | 'owner') => pg.Pool;
+  /** Distinct sessions kept bound at once (default 1,000). */
+  boundClients?: number;
 }
 
 type Kind = 'session' | 'system';
@@ -70,9 +82,17 @@ export class DbRuntime {
   /** Bound clients by session: `$setAuth` builds a new client (~11 µs), a lookup is well under 1 µs. */
   private readonly bound = new Map<string, EnhancedClient>();
 
-  constructor(private readonly config: DbConfig) {
+  private readonly open: (config: DbConfig, role: 'app' | 'owner') => pg.Pool;
+  private readonly boundMax: number;
+
+  constructor(
+    private readonly config: DbConfig,
+    options: RuntimeOptions = {},
+  ) {
     this.rls = config.appConnectionString !== undefined;
-    this.appPool = openPool(config, undefined, 'app');
+    this.open = options.openPool ?? ((c, role) => openPool(c, undefined, role));
+    this.boundMax = options.boundClients ?? BOUND_CLIENTS;
+    this.appPool = this.open(config, 'app');
     this.appRoot = buildRootClient(this.appPool);
     if (!this.rls) this.owner = { pool: this.appPool, root: this.appRoot };
   }
@@ -93,7 +113,7 @@ export class DbRuntime {
 
   private ownerRoot(): RootClient {
     if (!this.owner) {
-      const pool = openPool(this.config, undefined, 'owner');
+      const pool = this.open(this.config, 'owner');
       this.owner = { pool, root: buildRootClient(pool) };
     }
     return this.owner.root;
@@ -111,7 +131,7 @@ export class DbRuntime {
     } else {
       const base = this.unboundClient('session', includeDeleted);
       client = guardClient(user === null ? base : base.$setAuth(user));
-      if (this.bound.size >= BOUND_CLIENTS) this.bound.delete(this.bound.keys().next().value as string);
+      if (this.bound.size >= this.boundMax) this.bound.delete(this.bound.keys().next().value as string);
     }
     this.bound.set(key, client);
     return client;

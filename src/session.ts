@@ -6,6 +6,7 @@ import {
   type ValidSession,
 } from '@acme/auth';
 import { createDb } from './client.ts';
+import { activeOrgRouter } from './orgs/mode.ts';
 
 /**
  * Builds the session `createDb` needs for a user: their identity (from the
@@ -22,9 +23,17 @@ import { createDb } from './client.ts';
  * const session = await loadSession({ id: token.sub, role: token.role });
  * const db = createDb(session);
  */
-export async function loadSession(identity: Pick<SessionInput, 'id' | 'role'>): Promise<ValidSession> {
-  const { id, role } = parseSessionUser({ id: identity.id, role: identity.role });
-  const rows = await createDb({ id, role }).clinicMembership.findMany({
+export async function loadSession(
+  identity: Pick<SessionInput, 'id' | 'role' | 'orgId' | 'orgSlug'>,
+): Promise<ValidSession> {
+  // Organization mode: the organization must be active and the user one of
+  // its members, with the role they have there (src/orgs/router.ts).
+  const orgs = activeOrgRouter();
+  const user = orgs
+    ? await orgs.authorize(identity)
+    : parseSessionUser({ id: identity.id, role: identity.role, ...orgOf(identity) });
+  const { id } = user;
+  const rows = await createDb(user).clinicMembership.findMany({
     where: { userId: id },
     select: { clinicId: true, role: true },
     orderBy: { clinicId: 'asc' },
@@ -33,5 +42,10 @@ export async function loadSession(identity: Pick<SessionInput, 'id' | 'role'>): 
   if (rows.length > MAX_MEMBERSHIPS) {
     throw new InvalidSessionError([`memberships: more than ${MAX_MEMBERSHIPS} clinics`]);
   }
-  return parseSessionUser({ id, role, memberships: rows });
+  return parseSessionUser({ ...user, memberships: rows });
 }
+
+const orgOf = (i: Pick<SessionInput, 'orgId' | 'orgSlug'>) => ({
+  ...(i.orgId === undefined ? {} : { orgId: i.orgId }),
+  ...(i.orgSlug === undefined ? {} : { orgSlug: i.orgSlug }),
+});

@@ -6,6 +6,7 @@ export {
   MAX_MEMBERSHIPS,
   type Membership,
   membershipSchema,
+  ORG_SLUG,
   parseSessionUser,
   ROLES,
   type Role,

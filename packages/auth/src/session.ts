@@ -14,6 +14,9 @@ export type ClinicRole = (typeof CLINIC_ROLES)[number];
  */
 export const MAX_MEMBERSHIPS = 500;
 
+/** An organization's slug (organization mode, see @acme/db's README): also its database's name suffix. */
+export const ORG_SLUG = /^[a-z][a-z0-9-]{1,40}$/;
+
 export const membershipSchema = z.object({ clinicId: z.string().min(1).max(128), role: z.enum(CLINIC_ROLES) }).strict();
 
 /**
@@ -27,6 +30,10 @@ export const sessionUserSchema = z
     id: z.string().trim().min(1, 'session id must be a non-empty string').max(128),
     role: z.enum(ROLES),
     memberships: z.array(membershipSchema).max(MAX_MEMBERSHIPS).default([]),
+    // Organization mode only: which organization's database the session works
+    // in (the central Organization id, or its slug). Absent in single-database mode.
+    orgId: z.string().min(1).max(64).optional(),
+    orgSlug: z.string().regex(ORG_SLUG, 'orgSlug must match ^[a-z][a-z0-9-]{1,40}$').optional(),
   })
   .strict();
 

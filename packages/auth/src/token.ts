@@ -31,8 +31,9 @@ function key(secret: string): Uint8Array {
  * const token = await signSessionToken({ id: 'u_1', role: 'USER' }, process.env.AUTH_SECRET!, '1h');
  */
 export async function signSessionToken(session: SessionInput, secret: string, expiresIn: string | number = '1h') {
-  const { id, role } = parseSessionUser(session);
-  return new SignJWT({ role })
+  const { id, role, orgSlug } = parseSessionUser(session);
+  // Organization mode: the token names the organization (by slug) it acts in.
+  return new SignJWT(orgSlug ? { role, org: orgSlug } : { role })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(id)
     .setIssuer(ISSUER)
@@ -63,7 +64,8 @@ export async function verifySessionToken(token: string | undefined | null, secre
     throw new UnauthenticatedError('malformed');
   }
   try {
-    return parseSessionUser({ id: payload.sub, role: payload.role });
+    const org = payload.org === undefined ? {} : { orgSlug: payload.org };
+    return parseSessionUser({ id: payload.sub, role: payload.role, ...org });
   } catch {
     throw new UnauthenticatedError('invalid-claims');
   }

@@ -1,0 +1,112 @@
+import type { OrgConfig } from '../../src/orgs/config.ts';
+import type { OrgRecord } from '../../src/orgs/directory.ts';
+import { scrubSecret } from '../../src/pool.ts';
+import { checkDrift } from './drift.ts';
+import { deployMigrations, withDeployLock } from './migrate.ts';
+import { type MigrationState, migrationState } from './org-migrations.ts';
+import { type Central, listOrganizations, orgCredentials } from './org-registry.ts';
+import { applyRls } from './rls/apply.ts';
+import { CENTRAL_SCHEMA, MAIN_SCHEMA } from './schema-targets.ts';
+
+export interface OrgResult {
+  slug: string;
+  ok: boolean;
+  detail: string;
+}
+
+/** Runs `fn` over `items`, at most `limit` at a time; one failing item does not stop the others. */
+export async function eachBounded<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+const firstLine = (err: unknown, url: string) =>
+  scrubSecret(err instanceof Error ? err : new Error(String(err)), url)
+    .message.split('\n')
+    .find((l) => l.trim() !== '' && !/migrations? found in/.test(l)) ?? 'failed';
+
+/**
+ * Brings one organization's database up to date: Prisma only when a
+ * migration is pending or failed (a Prisma process costs seconds; reading
+ * its history costs one query), and the row-level security every time (the
+ * rules can change without a migration).
+ */
+async function deployOne(config: OrgConfig, org: OrgRecord): Promise<OrgResult> {
+  let url = '';
+  try {
+    ({ ownerUrl: url } = await orgCredentials(config, org));
+    const before = await migrationState(url, MAIN_SCHEMA);
+    if (before.pending.length || before.failed.length) {
+      await deployMigrations(url, { quiet: true });
+    } else {
+      await withDeployLock(url, () => applyRls(url));
+    }
+    const after = await migrationState(url, MAIN_SCHEMA);
+    const applied = after.applied.length - before.applied.length;
+    return { slug: org.slug, ok: true, detail: `${applied} applied, now at ${after.version}` };
+  } catch (err) {
+    return { slug: org.slug, ok: false, detail: firstLine(err, url) };
+  }
+}
+
+/**
+ * `pnpm db:migrate:deploy` in organization mode: the central database
+ * first (a failure there stops everything), then every active organization
+ * (or just `only`), `concurrency` at a time, each result printed as it ends.
+ */
+export async function deployAll(
+  config: OrgConfig,
+  central: Central,
+  opts: { only?: string; concurrency: number; log: (line: string) => void },
+): Promise<OrgResult[]> {
+  await deployMigrations(config.centralUrl, { quiet: true, target: CENTRAL_SCHEMA });
+  opts.log('central: migrations applied');
+  const all = await listOrganizations(central);
+  const orgs = opts.only ? all.filter((o) => o.slug === opts.only) : all.filter((o) => o.status === 'active');
+  if (opts.only && orgs.length === 0) {
+    return [{ slug: opts.only, ok: false, detail: 'no such organization is registered' }];
+  }
+  return eachBounded(orgs, opts.concurrency, async (org) => {
+    const result = await deployOne(config, org);
+    opts.log(`${org.slug}: ${result.ok ? 'ok' : 'FAILED'}: ${result.detail}`);
+    return result;
+  });
+}
+
+export interface OrgStatus {
+  slug: string;
+  status: OrgRecord['status'];
+  state?: MigrationState;
+  drift?: string;
+  error?: string;
+}
+
+/** `db:org:list` and `db:status`: each organization's migration state, and drift when asked (a scratch database each). */
+export async function statusAll(
+  config: OrgConfig,
+  central: Central,
+  opts: { drift: boolean; concurrency: number },
+): Promise<OrgStatus[]> {
+  const orgs = await listOrganizations(central);
+  return eachBounded(orgs, opts.concurrency, async (org): Promise<OrgStatus> => {
+    let url = '';
+    try {
+      ({ ownerUrl: url } = await orgCredentials(config, org));
+      const state = await migrationState(url, MAIN_SCHEMA);
+      if (!opts.drift || org.status === 'archived') return { slug: org.slug, status: org.status, state };
+      const drift = await checkDrift(url);
+      const text = drift.kind === 'drift' ? `DRIFT\n${drift.sql}` : drift.kind === 'skipped' ? drift.reason : 'none';
+      return { slug: org.slug, status: org.status, state, drift: text };
+    } catch (err) {
+      return { slug: org.slug, status: org.status, error: firstLine(err, url) };
+    }
+  });
+}

@@ -1,0 +1,46 @@
+import { ZenStackClient } from '@zenstackhq/orm';
+import { PostgresDialect } from '@zenstackhq/orm/dialects/postgres';
+import pg from 'pg';
+import type { OrgConfig } from '../../src/orgs/config.ts';
+import { defaultCredentialsResolver, type OrgCredentials } from '../../src/orgs/credentials.ts';
+import type { CentralClient, OrgRecord } from '../../src/orgs/directory.ts';
+import { schema } from '../../zenstack/central/schema.ts';
+import { deployMigrations } from './migrate.ts';
+import { migrationState } from './org-migrations.ts';
+import { CENTRAL_SCHEMA } from './schema-targets.ts';
+
+export interface Central {
+  db: CentralClient;
+  close(): Promise<void>;
+}
+
+/** The central database for a command: a small pool, no access rules (commands are system work). */
+export function openCentral(config: OrgConfig): Central {
+  const pool = new pg.Pool({ connectionString: config.centralUrl, max: 2, connectionTimeoutMillis: 10_000 });
+  pool.on('error', () => {});
+  const db = new ZenStackClient(schema, { dialect: new PostgresDialect({ pool }) }) as unknown as CentralClient;
+  return { db, close: () => pool.end() };
+}
+
+/** Applies the central migrations when some are pending (one query when none are). */
+export async function ensureCentralMigrated(config: OrgConfig): Promise<void> {
+  const state = await migrationState(config.centralUrl, CENTRAL_SCHEMA);
+  if (state.pending.length || state.failed.length) {
+    await deployMigrations(config.centralUrl, { quiet: true, target: CENTRAL_SCHEMA });
+  }
+}
+
+const SELECT = { id: true, slug: true, name: true, status: true, dbServer: true, dbName: true } as const;
+
+export async function listOrganizations(central: Central): Promise<OrgRecord[]> {
+  return central.db.organization.findMany({ select: SELECT, orderBy: { slug: 'asc' } });
+}
+
+export async function findOrganization(central: Central, slug: string): Promise<OrgRecord | null> {
+  return central.db.organization.findUnique({ where: { slug }, select: SELECT });
+}
+
+/** The connection strings of an organization's database, from the default resolver (the commands' environment). */
+export function orgCredentials(config: OrgConfig, org: Pick<OrgRecord, 'slug' | 'dbServer' | 'dbName'>) {
+  return defaultCredentialsResolver(config)(org) as Promise<OrgCredentials>;
+}
