@@ -81,6 +81,14 @@ describe('createSystemDb', () => {
         'redactUrl',
         'rowsPerStatement',
         'sqlStateInfo',
+        // organization mode (src/orgs): errors, stats and the credentials hook; no client
+        'OrgAccessError',
+        'OrgForbiddenError',
+        'OrgNotFoundError',
+        'OrgRoutingError',
+        'orgAccessErrorOf',
+        'orgPoolStats',
+        'setOrgCredentialsResolver',
       ].sort(),
     );
   });

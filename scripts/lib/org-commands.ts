@@ -130,17 +130,23 @@ async function run(
       return 0;
     }
     case 'status': {
-      const { values } = parse(argv, { 'no-drift': { type: 'boolean' }, concurrency: { type: 'string' } });
+      const { values } = parse(argv, {
+        'no-drift': { type: 'boolean' },
+        concurrency: { type: 'string' },
+        org: { type: 'string' },
+      });
       const drift = values['no-drift'] !== true;
+      const only = values.org ? checkSlug(values.org as string) : undefined;
       const c = await migrationState(config.centralUrl, CENTRAL_SCHEMA);
       log(`central: ${c.applied.length} applied, ${c.pending.length} pending, ${c.failed.length} failed`);
       let worst = c.pending.length || c.failed.length ? 1 : 0;
-      if (drift) {
+      if (drift && !only) {
         const d = await checkDrift(config.centralUrl, CENTRAL_SCHEMA);
         log(`central: drift ${d.kind === 'drift' ? `DRIFT\n${d.sql}` : d.kind === 'skipped' ? d.reason : 'none'}`);
         if (d.kind === 'drift') worst = 2;
       }
-      for (const r of await statusAll(config, central, { drift, concurrency: concurrency(values.concurrency) })) {
+      const opts = { drift, concurrency: concurrency(values.concurrency), ...(only ? { only } : {}) };
+      for (const r of await statusAll(config, central, opts)) {
         if (r.error || !r.state) {
           log(`${r.slug} (${r.status}): unreachable: ${r.error}`);
           worst = Math.max(worst, 1);

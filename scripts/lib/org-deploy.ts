@@ -6,7 +6,7 @@ import { deployMigrations, withDeployLock } from './migrate.ts';
 import { type MigrationState, migrationState } from './org-migrations.ts';
 import { type Central, listOrganizations, orgCredentials } from './org-registry.ts';
 import { applyRls } from './rls/apply.ts';
-import { CENTRAL_SCHEMA, MAIN_SCHEMA } from './schema-targets.ts';
+import { CENTRAL_SCHEMA, MAIN_SCHEMA, type SchemaTarget } from './schema-targets.ts';
 
 export interface OrgResult {
   slug: string;
@@ -39,16 +39,21 @@ const firstLine = (err: unknown, url: string) =>
  * its history costs one query), and the row-level security every time (the
  * rules can change without a migration).
  */
+export async function bringUpToDate(url: string, target: SchemaTarget = MAIN_SCHEMA): Promise<MigrationState> {
+  const before = await migrationState(url, target);
+  if (before.pending.length || before.failed.length) {
+    await deployMigrations(url, { quiet: true, target });
+  } else if (target.rls) {
+    await withDeployLock(url, () => applyRls(url));
+  }
+  return before;
+}
+
 async function deployOne(config: OrgConfig, org: OrgRecord): Promise<OrgResult> {
   let url = '';
   try {
     ({ ownerUrl: url } = await orgCredentials(config, org));
-    const before = await migrationState(url, MAIN_SCHEMA);
-    if (before.pending.length || before.failed.length) {
-      await deployMigrations(url, { quiet: true });
-    } else {
-      await withDeployLock(url, () => applyRls(url));
-    }
+    const before = await bringUpToDate(url);
     const after = await migrationState(url, MAIN_SCHEMA);
     const applied = after.applied.length - before.applied.length;
     return { slug: org.slug, ok: true, detail: `${applied} applied, now at ${after.version}` };
@@ -67,7 +72,7 @@ export async function deployAll(
   central: Central,
   opts: { only?: string; concurrency: number; log: (line: string) => void },
 ): Promise<OrgResult[]> {
-  await deployMigrations(config.centralUrl, { quiet: true, target: CENTRAL_SCHEMA });
+  await bringUpToDate(config.centralUrl, CENTRAL_SCHEMA);
   opts.log('central: migrations applied');
   const all = await listOrganizations(central);
   const orgs = opts.only ? all.filter((o) => o.slug === opts.only) : all.filter((o) => o.status === 'active');
@@ -93,9 +98,9 @@ export interface OrgStatus {
 export async function statusAll(
   config: OrgConfig,
   central: Central,
-  opts: { drift: boolean; concurrency: number },
+  opts: { drift: boolean; concurrency: number; only?: string },
 ): Promise<OrgStatus[]> {
-  const orgs = await listOrganizations(central);
+  const orgs = (await listOrganizations(central)).filter((o) => !opts.only || o.slug === opts.only);
   return eachBounded(orgs, opts.concurrency, async (org): Promise<OrgStatus> => {
     let url = '';
     try {

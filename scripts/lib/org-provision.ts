@@ -4,7 +4,7 @@ import type { OrgConfig } from '../../src/orgs/config.ts';
 import { newDatabaseName } from '../../src/orgs/credentials.ts';
 import type { OrgRecord } from '../../src/orgs/directory.ts';
 import { databaseName, withDatabase } from './database.ts';
-import { deployMigrations } from './migrate.ts';
+import { bringUpToDate } from './org-deploy.ts';
 import { migrationState, withQuickClient } from './org-migrations.ts';
 import { type Central, ensureCentralMigrated, findOrganization, orgCredentials } from './org-registry.ts';
 import { ensureAppLogin } from './rls/app-role.ts';
@@ -61,7 +61,7 @@ export async function createOrganization(
 
   await ensureDatabase(ownerUrl, !existing, log);
   if (config.appLogin) await ensureAppLogin(withDatabase(ownerUrl, 'postgres'), config.appLogin);
-  await deployMigrations(ownerUrl, { quiet: true });
+  await bringUpToDate(ownerUrl);
   log(`${slug}: database ${dbName} migrated (${(await migrationState(ownerUrl, MAIN_SCHEMA)).version})`);
 
   if (existing) return { record: existing, registered: false };

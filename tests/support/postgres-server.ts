@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type RunningPostgres, startEmbeddedPostgres } from '../../scripts/lib/embedded-postgres.ts';
@@ -52,6 +52,38 @@ export async function startTestServer(log: (line: string) => void = () => {}): P
     stop: async () => {
       await server.stop();
       rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface ExtraServer extends RunningPostgres {
+  /** Stops the server but keeps its data (a server that is down). */
+  pause(): Promise<void>;
+  /** Starts it again on the same port, with the same data. */
+  resume(): Promise<void>;
+}
+
+/**
+ * A further server for scale-out tests (organizations spread over two
+ * servers): always an embedded PostgreSQL of its own, on its own port,
+ * whatever the main test server is. The caller stops it.
+ */
+export async function startExtraServer(): Promise<ExtraServer> {
+  const parent = mkdtempSync(path.join(tmpdir(), 'acme-pg-extra-'));
+  chmodSync(parent, 0o755); // as root, the postgres OS user must reach the data directory inside
+  const dataDir = path.join(parent, 'data');
+  const password = randomBytes(12).toString('hex');
+  let server = await startEmbeddedPostgres({ dataDir, persistent: true, password, fast: true });
+  const port = Number(new URL(server.url).port);
+  return {
+    url: server.url,
+    pause: () => server.stop(),
+    resume: async () => {
+      server = await startEmbeddedPostgres({ dataDir, persistent: true, password, fast: true, port });
+    },
+    stop: async () => {
+      await server.stop();
+      rmSync(parent, { recursive: true, force: true });
     },
   };
 }

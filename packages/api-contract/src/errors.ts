@@ -1,5 +1,5 @@
 import { InvalidSessionError, UnauthenticatedError } from '@acme/auth';
-import { type DbErrorKind, ORMError, type ORMErrorReason, sqlStateInfo } from '@acme/db';
+import { type DbErrorKind, ORMError, type ORMErrorReason, orgAccessErrorOf, sqlStateInfo } from '@acme/db';
 import { type TRPC_ERROR_CODE_KEY, TRPCError } from '@trpc/server';
 
 /**
@@ -50,6 +50,10 @@ export function toTRPCError(err: unknown): TRPCError {
   if (err instanceof UnauthenticatedError || err instanceof InvalidSessionError) {
     return new TRPCError({ code: 'UNAUTHORIZED', message: err.message, cause: err });
   }
+  // Organization mode: unknown org NOT_FOUND, suspended/archived/not a member FORBIDDEN; also when
+  // found at the first query (then wrapped in an ORMError).
+  const org = orgAccessErrorOf(err);
+  if (org) return new TRPCError({ code: org.code, message: org.message, cause: err });
   if (err instanceof ORMError) return new TRPCError({ ...fromOrmError(err), cause: err });
   return new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'Internal error', cause: err });
 }
