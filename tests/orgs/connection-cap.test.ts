@@ -41,7 +41,7 @@ beforeAll(async () => {
   );
   await deployMigrations(t.centralUrl, {
     quiet: true,
-    target: (await import('../../scripts/lib/schema-targets.ts')).CENTRAL_SCHEMA,
+    target: CENTRAL_SCHEMA,
   });
   await withClient(t.centralUrl, (c) =>
     c.query(
