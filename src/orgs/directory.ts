@@ -32,6 +32,9 @@ export class OrgDirectory {
   private byId = new Map<string, OrgRecord>();
   private bySlug = new Map<string, OrgRecord>();
   private loadedAt = Number.NEGATIVE_INFINITY;
+  /** Flipped by a timer rather than read from the clock on every createDb (the hot path). */
+  private stale = true;
+  private staleTimer: NodeJS.Timeout | undefined;
   private loading: Promise<void> | undefined;
 
   constructor(
@@ -48,7 +51,7 @@ export class OrgDirectory {
    * `undefined` when the list is stale or not loaded yet (ask `resolve`).
    */
   peek(lookup: OrgLookup): OrgRecord | null | undefined {
-    const stale = Date.now() - this.loadedAt > this.ttlMs;
+    const stale = this.stale;
     if (stale) this.refresh().catch(() => {});
     const record = this.find(lookup);
     if (record) return record;
@@ -76,6 +79,7 @@ export class OrgDirectory {
   /** Forget the list: the next access reads it again (after a change made in this process). */
   invalidate(): void {
     this.loadedAt = Number.NEGATIVE_INFINITY;
+    this.stale = true;
   }
 
   get size(): number {
@@ -96,5 +100,11 @@ export class OrgDirectory {
     this.byId = byId;
     this.bySlug = bySlug;
     this.loadedAt = startedAt;
+    this.stale = false;
+    clearTimeout(this.staleTimer);
+    this.staleTimer = setTimeout(() => {
+      this.stale = true;
+    }, this.ttlMs);
+    this.staleTimer.unref();
   }
 }

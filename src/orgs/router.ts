@@ -104,8 +104,7 @@ export class OrgRouter {
         undefined,
       );
     }
-    if (lookup.by === 'slug' && !ORG_SLUG.test(lookup.value)) parseSessionUser(session); // throws the session's error
-    const entry = this.entryFor(lookup, 'session');
+    const entry = this.entryFor(lookup, 'session', session);
     if (session?.orgId && session.orgSlug && entry.slug !== undefined && entry.slug !== session.orgSlug) {
       throw new InvalidSessionError([`orgId and orgSlug name different organizations`]);
     }
@@ -149,8 +148,9 @@ export class OrgRouter {
     return { id: user.id, role: member.role as SessionUser['role'], orgId: record.id, orgSlug: record.slug };
   }
 
-  private entryFor(lookup: OrgLookup, access: Access): Entry {
+  private entryFor(lookup: OrgLookup, access: Access, session?: SessionInput | null): Entry {
     const record = this.directory.peek(lookup);
+    if (!record && session && lookup.by === 'slug' && !ORG_SLUG.test(lookup.value)) parseSessionUser(session); // the session's own error
     if (record === null) throw new OrgNotFoundError(lookup.value);
     if (record) refuse(record, access);
     // Before the list is loaded an organization is kept under the name it was asked by.

@@ -54,7 +54,7 @@ beforeAll(async () => {
   );
 }, 300_000);
 
-describe(`${REGISTERED} organizations registered, requests spread over ${USED}`, () => {
+describe(`${REGISTERED} organizations registered, requests spread over ${USED}`, { timeout: 240_000 }, () => {
   it(`never holds more than DB_MAX_CONNECTIONS_TOTAL=${CAP} connections, and each answer comes from its own organization`, async () => {
     let maxSeen = 0;
     let sampling = true;
@@ -91,5 +91,5 @@ describe(`${REGISTERED} organizations registered, requests spread over ${USED}`,
     // Per-organization stats add up to what is open.
     const perOrg = stats?.organizations.reduce((n, o) => n + o.total, 0) ?? 0;
     expect(perOrg + (stats?.central.total ?? 0)).toBe(stats?.open);
-  }, 180_000);
+  }, 240_000);
 });

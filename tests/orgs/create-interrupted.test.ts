@@ -12,7 +12,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
   t = await twoServers();
-}, 120_000);
+}, 300_000);
 
 /** What a server shows of the database being built: nothing, the empty database, or Prisma's history in it. */
 async function progress(dbName: string): Promise<'none' | 'database' | 'migrating'> {
@@ -34,7 +34,7 @@ const registered = (slug: string) =>
     async (c) => (await c.query('SELECT status FROM "Organization" WHERE slug = $1', [slug])).rows,
   );
 
-describe('db:org:create killed midway', () => {
+describe('db:org:create killed midway', { timeout: 240_000 }, () => {
   for (const stage of ['database', 'migrating'] as const) {
     it(`leaves nothing registered when killed (${stage}), and a retry completes it`, async () => {
       const slug = `killed-${stage}`;
@@ -66,6 +66,6 @@ describe('db:org:create killed midway', () => {
       expect(state.pending).toEqual([]);
       expect(state.failed).toEqual([]);
       expect(await createDb({ id: 'a', role: 'ADMIN', orgSlug: slug }).clinic.count()).toBe(0);
-    }, 120_000);
+    }, 240_000);
   }
 });

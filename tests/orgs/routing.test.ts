@@ -38,9 +38,9 @@ beforeAll(async () => {
   const b = await t.db(['org:create', 'globex', '--server', 'b']);
   expect(b.code, b.output).toBe(0);
   expect((await t.db(['org:member', 'acme', 'user-1', '--role', 'USER'])).code).toBe(0);
-}, 120_000);
+}, 300_000);
 
-describe('db:org:create', () => {
+describe('db:org:create', { timeout: 240_000 }, () => {
   it('registers each organization once, on the server it names', async () => {
     expect(await centralRows()).toEqual([
       { slug: 'acme', status: 'active', dbServer: null },
@@ -84,7 +84,7 @@ describe('db:org:create', () => {
   });
 });
 
-describe('routing', () => {
+describe('routing', { timeout: 240_000 }, () => {
   it('keeps each organization in its own database, both ways', async () => {
     await createDb(admin('acme')).clinic.create({ data: { name: 'Acme North', code: 'ACME-N' } });
     await createDb(admin('globex')).clinic.create({ data: { name: 'Globex One', code: 'GLOBEX-1' } });
@@ -186,7 +186,7 @@ describe('routing', () => {
   });
 });
 
-describe('suspended and archived organizations', () => {
+describe('suspended and archived organizations', { timeout: 240_000 }, () => {
   async function until(check: () => boolean) {
     for (let i = 0; i < 100 && !check(); i++) await sleep(50);
   }
@@ -226,7 +226,7 @@ describe('suspended and archived organizations', () => {
   });
 });
 
-describe('db:org:list and db:status', () => {
+describe('db:org:list and db:status', { timeout: 240_000 }, () => {
   it('lists every organization with its schema version and pending migrations', async () => {
     const res = await t.db(['org:list']);
     expect(res.code, res.output).toBe(0);
@@ -252,10 +252,10 @@ describe('db:org:list and db:status', () => {
     await withClient(t.orgDbUrl('b', `${t.prefix}globex`), (c) =>
       c.query('ALTER TABLE "Clinic" DROP COLUMN "handMade"'),
     );
-  }, 120_000);
+  }, 240_000);
 });
 
-describe('db:migrate:deploy', () => {
+describe('db:migrate:deploy', { timeout: 240_000 }, () => {
   it('deploys central and every organization; one organization by --org', async () => {
     const all = await t.db(['deploy']);
     expect(all.code, all.output).toBe(0);
@@ -281,5 +281,5 @@ describe('db:migrate:deploy', () => {
       await t.serverB.resume();
     }
     expect((await t.db(['deploy', '--org', 'globex'])).code).toBe(0);
-  }, 120_000);
+  }, 240_000);
 });
