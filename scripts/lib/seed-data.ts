@@ -121,12 +121,13 @@ export interface SeedResult {
  */
 export async function seedDatabase(
   url: string,
-  options: { extraClinics?: number; reset?: boolean } = {},
+  // org: organization mode (the demo with DEMO_ORGS); `url` is then that organization's database.
+  options: { extraClinics?: number; reset?: boolean; org?: string } = {},
 ): Promise<SeedResult> {
-  if (process.env.DATABASE_URL !== url)
+  if (!options.org && process.env.DATABASE_URL !== url)
     throw new Error('seedDatabase(url): DATABASE_URL must point at the same database');
   // Tombstones are visible to it: a deleted seed patient is "there", not missing.
-  const db = createSystemDb('seed', { includeDeleted: true });
+  const db = createSystemDb('seed', { includeDeleted: true, ...(options.org ? { org: options.org } : {}) });
   if (options.extraClinics) {
     // Volume for local performance work; codes are fixed, so reruns add nothing.
     const rows = Array.from({ length: options.extraClinics }, (_, i) => ({

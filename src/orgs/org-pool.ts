@@ -35,6 +35,8 @@ export interface OrgPoolDeps {
  */
 export class OrgPool {
   private real: pg.Pool | undefined;
+  /** Where `real` points: an organization moved to another server gets a new pool. */
+  private at: { dbServer: string | null; dbName: string } | undefined;
   private opening: Promise<pg.Pool> | undefined;
 
   constructor(
@@ -54,7 +56,11 @@ export class OrgPool {
       } catch (err) {
         return Promise.reject(err);
       }
-      return this.real.connect();
+      if (record.dbServer === this.at?.dbServer && record.dbName === this.at?.dbName) return this.real.connect();
+      // Moved (see README): the old pool drains and closes, the next one opens at the new place.
+      const old = this.real;
+      this.real = undefined;
+      old.end().catch(() => {});
     }
     return this.open().then((pool) => pool.connect());
   }
@@ -87,6 +93,7 @@ export class OrgPool {
     );
     pool.on('release', () => budget.connectionIdle());
     this.real = pool;
+    this.at = { dbServer: record.dbServer, dbName: record.dbName };
     return pool;
   }
 

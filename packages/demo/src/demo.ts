@@ -13,6 +13,7 @@ import { signSessionToken } from '@acme/auth';
 import { closeDb } from '@acme/db';
 import { DEV_DATA } from '@acme/db/tooling/dev-database.ts';
 import { deployMigrations } from '@acme/db/tooling/migrate.ts';
+import { setUpDemoOrganizations } from '@acme/db/tooling/org-demo.ts';
 import { formatMatrix, probePolicies } from '@acme/db/tooling/policy-probe.ts';
 import { seedDatabase } from '@acme/db/tooling/seed-data.ts';
 import { openTargetDatabase } from '@acme/db/tooling/target-database.ts';
@@ -82,12 +83,16 @@ setInterval(() => process.ppid !== parent && void shutdown('parent exited'), 100
 try {
   await deployMigrations(url, { quiet: true });
   log('migrations applied (deploy path)');
-  const seeded = await seedDatabase(url);
-  log(
-    seeded.created
-      ? `seed: ${seeded.created} missing rows inserted`
-      : 'seed data in place (your edits are kept; `pnpm db:seed -- --reset` restores the seed)',
-  );
+  // DEMO_ORGS=acme,globex: organization mode, a database per organization (README "Organizations").
+  const orgs = process.env.DEMO_ORGS ? await setUpDemoOrganizations(url, process.env.DEMO_ORGS, log) : undefined;
+  const seeded = orgs ? undefined : await seedDatabase(url);
+  if (seeded) {
+    log(
+      seeded.created
+        ? `seed: ${seeded.created} missing rows inserted`
+        : 'seed data in place (your edits are kept; `pnpm db:seed -- --reset` restores the seed)',
+    );
+  }
 
   const secret = authSecret();
   server = createApiServer({ secret });
@@ -101,12 +106,22 @@ try {
   const sessions = Object.fromEntries(
     (['USER', 'SUPPORT', 'ADMIN'] as const).map((role) => [role, { id: `demo-${role.toLowerCase()}`, role }]),
   );
-  console.log('\nLive policy matrix (observed against the database; every probe rolled back):\n');
-  console.log(formatMatrix(await probePolicies(url, { anonymous: null, ...sessions })));
+  if (!orgs) {
+    console.log('\nLive policy matrix (observed against the database; every probe rolled back):\n');
+    console.log(formatMatrix(await probePolicies(url, { anonymous: null, ...sessions })));
+  } else {
+    console.log(
+      '\nOrganization mode: the same rules in every organization (`pnpm demo` without DEMO_ORGS shows the matrix).',
+    );
+  }
 
   console.log('\nTokens (HS256, valid 12 h):');
-  for (const [role, session] of Object.entries(sessions)) {
-    console.log(`  ${role.padEnd(8)} ${await signSessionToken(session, secret, '12h')}`);
+  for (const orgSlug of orgs ?? [undefined]) {
+    for (const [role, session] of Object.entries(sessions)) {
+      const label = orgSlug ? `${orgSlug} ${role}` : role;
+      const token = await signSessionToken(orgSlug ? { ...session, orgSlug } : session, secret, '12h');
+      console.log(`  ${label.padEnd(orgSlug ? 20 : 8)} ${token}`);
+    }
   }
   console.log(`\nTry: curl -s -H "Authorization: Bearer <token>" '${base}/clinic.list'`);
   console.log(`Listening on ${base} — Ctrl-C to stop.`);
