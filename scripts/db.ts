@@ -30,14 +30,13 @@ function flags<T extends Record<string, { type: 'string' | 'boolean' }>>(options
 async function generate(): Promise<number> {
   const code = (await runTool('zen', ['generate', '--no-version-check', '--no-tips', '--silent'])).code;
   if (code !== 0) return code;
-  const central = await runTool('zen', [
-    'generate',
-    '--schema',
-    CENTRAL_SCHEMA.zmodel,
-    '--no-version-check',
-    '--silent',
-  ]);
-  if (central.code !== 0) return central.code;
+  // Quiet: ZenStack's version banner comes out half-filtered when a second generate runs.
+  const centralArgs = ['generate', '--schema', CENTRAL_SCHEMA.zmodel, '--no-version-check', '--silent'];
+  const central = await runTool('zen', centralArgs, { quiet: true });
+  if (central.code !== 0) {
+    console.error(`[db:generate] ${CENTRAL_SCHEMA.zmodel}:\n${central.stdout}${central.stderr}`);
+    return central.code;
+  }
   let sql: string;
   try {
     sql = await writeRlsSql();
