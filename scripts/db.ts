@@ -27,15 +27,18 @@ function flags<T extends Record<string, { type: 'string' | 'boolean' }>>(options
   return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
 }
 
-async function generate(): Promise<number> {
+/** `withCentral`: also the central schema of organization mode (db:generate; push and migrate need only the main one). */
+async function generate(withCentral = true): Promise<number> {
   const code = (await runTool('zen', ['generate', '--no-version-check', '--no-tips', '--silent'])).code;
   if (code !== 0) return code;
-  // Quiet: ZenStack's version banner comes out half-filtered when a second generate runs.
-  const centralArgs = ['generate', '--schema', CENTRAL_SCHEMA.zmodel, '--no-version-check', '--silent'];
-  const central = await runTool('zen', centralArgs, { quiet: true });
-  if (central.code !== 0) {
-    console.error(`[db:generate] ${CENTRAL_SCHEMA.zmodel}:\n${central.stdout}${central.stderr}`);
-    return central.code;
+  if (withCentral) {
+    // Quiet: its output is shown only when it fails.
+    const centralArgs = ['generate', '--schema', CENTRAL_SCHEMA.zmodel, '--no-version-check', '--silent'];
+    const central = await runTool('zen', centralArgs, { quiet: true });
+    if (central.code !== 0) {
+      console.error(`[db:generate] ${CENTRAL_SCHEMA.zmodel}:\n${central.stdout}${central.stderr}`);
+      return central.code;
+    }
   }
   let sql: string;
   try {
@@ -47,8 +50,8 @@ async function generate(): Promise<number> {
   const count = (re: RegExp) => sql.match(re)?.length ?? 0;
   console.log(
     `[db:generate] zenstack/schema.ts, models.ts, input.ts, prisma/schema.prisma and rls.sql ` +
-      `(${count(/^CREATE POLICY/gm)} policies on ${count(/ENABLE ROW LEVEL SECURITY/g)} tables) match zenstack/*.zmodel; ` +
-      'zenstack/central/ matches zenstack/central/schema.zmodel',
+      `(${count(/^CREATE POLICY/gm)} policies on ${count(/ENABLE ROW LEVEL SECURITY/g)} tables) match zenstack/*.zmodel` +
+      (withCentral ? '; zenstack/central/ matches zenstack/central/schema.zmodel' : ''),
   );
   return 0;
 }
@@ -150,7 +153,7 @@ if (!run && command !== 'generate') {
 const regenerates = ['generate', 'push', 'migrate'].includes(command) && !argv.includes('--baseline');
 let code: number;
 try {
-  code = regenerates ? await generate() : 0;
+  code = regenerates ? await generate(command === 'generate') : 0;
   if (code === 0 && run) code = await withTargetDatabase(`db:${command}`, run);
 } catch (err) {
   console.error(`[db] ${command} failed: ${(err as Error).message}`);
