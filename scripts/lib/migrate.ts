@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { retryCatalogConflicts } from './catalog-conflict.ts';
 import { withClient } from './database.ts';
 import { checkDrift } from './drift.ts';
 import { applyRls } from './rls/apply.ts';
@@ -12,7 +13,7 @@ import { MIGRATIONS_DIR, PRISMA_SCHEMA, runTool } from './tool-env.ts';
  * concurrently updated". A session-level lock dies with its connection, so a
  * killed deploy never leaves it held.
  */
-const DEPLOY_LOCK = 7_262_616_001; // arbitrary; distinct from Prisma's 72707369
+export const DEPLOY_LOCK = 7_262_616_001; // arbitrary; distinct from Prisma's 72707369
 
 export async function withDeployLock<T>(url: string, fn: () => Promise<T>): Promise<T> {
   return withClient(url, async (lock) => {
@@ -39,7 +40,8 @@ async function applyMigrations(url: string, quiet: boolean): Promise<void> {
 export async function deployMigrations(url: string, opts: { quiet?: boolean } = {}): Promise<void> {
   await withDeployLock(url, async () => {
     await applyMigrations(url, opts.quiet ?? false);
-    await applyRls(url);
+    // rls.sql also creates acme_app, a cluster-wide row that deploys of other databases may touch.
+    await retryCatalogConflicts(() => applyRls(url));
   });
 }
 
