@@ -11,6 +11,7 @@ import { baseline } from './lib/baseline.ts';
 import { describeTarget } from './lib/database.ts';
 import { checkDrift } from './lib/drift.ts';
 import { deployMigrations, migrateDev, withDeployLock } from './lib/migrate.ts';
+import { lintCommittedMigrations } from './lib/migration-lint-command.ts';
 import { ensureAppLogin } from './lib/rls/app-role.ts';
 import { applyRls, writeRlsSql } from './lib/rls/apply.ts';
 import { withTargetDatabase } from './lib/target-database.ts';
@@ -58,9 +59,18 @@ const commands: Record<string, (url: string) => Promise<number>> = {
   },
 
   async migrate(url) {
-    const f = flags({ name: { type: 'string' }, 'create-only': { type: 'boolean' }, baseline: { type: 'boolean' } });
+    const f = flags({
+      name: { type: 'string' },
+      'create-only': { type: 'boolean' },
+      baseline: { type: 'boolean' },
+      'allow-unsafe': { type: 'boolean' },
+    });
     if (f.baseline) return baseline(url);
-    return migrateDev(url, { ...(f.name ? { name: f.name } : {}), createOnly: f['create-only'] === true });
+    return migrateDev(url, {
+      ...(f.name ? { name: f.name } : {}),
+      createOnly: f['create-only'] === true,
+      allowUnsafe: f['allow-unsafe'] === true,
+    });
   },
 
   async deploy(url) {
@@ -122,15 +132,15 @@ const commands: Record<string, (url: string) => Promise<number>> = {
 };
 
 const run = commands[command];
-if (!run && command !== 'generate') {
-  console.error(`Unknown command "${command}". Commands: generate, ${Object.keys(commands).join(', ')}`);
+if (!run && command !== 'generate' && command !== 'lint') {
+  console.error(`Unknown command "${command}". Commands: generate, lint, ${Object.keys(commands).join(', ')}`);
   process.exit(64);
 }
 // Schema errors are reported before any database is started or reached.
 const regenerates = ['generate', 'push', 'migrate'].includes(command) && !argv.includes('--baseline');
 let code: number;
 try {
-  code = regenerates ? await generate() : 0;
+  code = regenerates ? await generate() : command === 'lint' ? await lintCommittedMigrations() : 0;
   if (code === 0 && run) code = await withTargetDatabase(`db:${command}`, run);
 } catch (err) {
   console.error(`[db] ${command} failed: ${(err as Error).message}`);
