@@ -7,6 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { APP_ROLE } from '../src/rls/names.ts';
+import { backupCommand, restoreCommand } from './lib/backup.ts';
 import { baseline } from './lib/baseline.ts';
 import { describeTarget } from './lib/database.ts';
 import { checkDrift } from './lib/drift.ts';
@@ -129,11 +130,16 @@ const commands: Record<string, (url: string) => Promise<number>> = {
     flags({});
     return baseline(url);
   },
+
+  backup: (url) => backupCommand(url, argv),
 };
 
 const run = commands[command];
+// restore names its own target (--to), never DATABASE_URL's.
+if (command === 'restore')
+  process.exit(await restoreCommand(argv).catch((e) => (console.error(`[db] restore failed: ${e.message}`), 1)));
 if (!run && command !== 'generate' && command !== 'lint') {
-  console.error(`Unknown command "${command}". Commands: generate, lint, ${Object.keys(commands).join(', ')}`);
+  console.error(`Unknown command "${command}". Commands: generate, lint, restore, ${Object.keys(commands).join(', ')}`);
   process.exit(64);
 }
 // Schema errors are reported before any database is started or reached.
