@@ -136,8 +136,14 @@ const commands: Record<string, (url: string) => Promise<number>> = {
 
 const run = commands[command];
 // restore names its own target (--to), never DATABASE_URL's.
-if (command === 'restore')
-  process.exit(await restoreCommand(argv).catch((e) => (console.error(`[db] restore failed: ${e.message}`), 1)));
+if (command === 'restore') {
+  process.exit(
+    await restoreCommand(argv).catch((err: Error) => {
+      console.error(`[db] restore failed: ${err.message}`);
+      return 1;
+    }),
+  );
+}
 if (!run && command !== 'generate' && command !== 'lint') {
   console.error(`Unknown command "${command}". Commands: generate, lint, restore, ${Object.keys(commands).join(', ')}`);
   process.exit(64);
