@@ -5,10 +5,10 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { checkUrl } from '../../src/config.ts';
 import { scrubSecret } from '../../src/pool.ts';
+import { APP_ROLE } from '../../src/rls/names.ts';
 import { findPgTool, MissingPgToolError, type PgTool, serverMajor } from './backup-tools.ts';
 import { retryCatalogConflicts } from './catalog-conflict.ts';
 import { databaseName, describeTarget, withClient } from './database.ts';
-import { APP_ROLE } from '../../src/rls/names.ts';
 import { ROOT } from './tool-env.ts';
 
 /**
