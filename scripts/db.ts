@@ -7,11 +7,13 @@
  */
 import { parseArgs } from 'node:util';
 import { APP_ROLE } from '../src/rls/names.ts';
+import { backupCommand, restoreCommand } from './lib/backup.ts';
 import { baseline } from './lib/baseline.ts';
 import { describeTarget } from './lib/database.ts';
 import { pullSchema } from './lib/db-pull.ts';
 import { checkDrift } from './lib/drift.ts';
 import { deployMigrations, migrateDev, withDeployLock } from './lib/migrate.ts';
+import { lintCommittedMigrations } from './lib/migration-lint-command.ts';
 import { isOrgCommand, runOrgCommand } from './lib/org-commands.ts';
 import { ensureAppLogin } from './lib/rls/app-role.ts';
 import { applyRls, writeRlsSql } from './lib/rls/apply.ts';
@@ -72,9 +74,18 @@ const commands: Record<string, (url: string) => Promise<number>> = {
   },
 
   async migrate(url) {
-    const f = flags({ name: { type: 'string' }, 'create-only': { type: 'boolean' }, baseline: { type: 'boolean' } });
+    const f = flags({
+      name: { type: 'string' },
+      'create-only': { type: 'boolean' },
+      baseline: { type: 'boolean' },
+      'allow-unsafe': { type: 'boolean' },
+    });
     if (f.baseline) return baseline(url);
-    return migrateDev(url, { ...(f.name ? { name: f.name } : {}), createOnly: f['create-only'] === true });
+    return migrateDev(url, {
+      ...(f.name ? { name: f.name } : {}),
+      createOnly: f['create-only'] === true,
+      allowUnsafe: f['allow-unsafe'] === true,
+    });
   },
 
   async deploy(url) {
@@ -139,21 +150,35 @@ const commands: Record<string, (url: string) => Promise<number>> = {
     const f = flags({ out: { type: 'string' } });
     return pullSchema(url, f.out ?? '.data/pull/schema.zmodel');
   },
+  backup: (url) => backupCommand(url, argv),
 };
 
 // Organization mode (CENTRAL_DATABASE_URL) and the db:org:* commands: scripts/lib/org-commands.ts.
 if (isOrgCommand(command)) process.exit(await runOrgCommand(command, argv));
 
 const run = commands[command];
-if (!run && command !== 'generate') {
-  console.error(`Unknown command "${command}". Commands: generate, ${Object.keys(commands).join(', ')}`);
+// restore names its own target (--to), never DATABASE_URL's.
+if (command === 'restore') {
+  process.exit(
+    await restoreCommand(argv).catch((err: Error) => {
+      console.error(`[db] restore failed: ${err.message}`);
+      return 1;
+    }),
+  );
+}
+if (!run && command !== 'generate' && command !== 'lint') {
+  console.error(`Unknown command "${command}". Commands: generate, lint, restore, ${Object.keys(commands).join(', ')}`);
   process.exit(64);
 }
 // Schema errors are reported before any database is started or reached.
 const regenerates = ['generate', 'push', 'migrate'].includes(command) && !argv.includes('--baseline');
 let code: number;
 try {
-  code = regenerates ? await generate(command === 'generate') : 0;
+  code = regenerates
+    ? await generate(command === 'generate')
+    : command === 'lint'
+      ? await lintCommittedMigrations()
+      : 0;
   if (code === 0 && run) code = await withTargetDatabase(`db:${command}`, run);
 } catch (err) {
   console.error(`[db] ${command} failed: ${(err as Error).message}`);

@@ -8,6 +8,8 @@ import { AuditPlugin } from './audit/audit-plugin.ts';
 import type { DbConfig } from './config.ts';
 import { PolicyExplainPlugin } from './explain/rejection.ts';
 import { type BlockedMember, guardClient } from './guard.ts';
+import { observePool } from './observability/metrics.ts';
+import { OperationObservabilityPlugin, StatementObservabilityPlugin } from './observability/observability-plugin.ts';
 import { PolicyFoldingPlugin } from './policy-folding.ts';
 import { openPool } from './pool.ts';
 import { RlsContextPlugin } from './rls/session-context.ts';
@@ -55,14 +57,19 @@ type Kind = 'session' | 'system';
  */
 function pluginsFor(kind: Kind, includeDeleted: boolean, rls: boolean): AnyPlugin[] {
   const inner = [new AuditPlugin(), softDeletePlugin({ includeDeleted })];
-  if (kind === 'system') return inner;
-  return [
+  if (kind === 'system') return withObservability(kind, inner);
+  return withObservability(kind, [
     ...(rls ? [new RlsContextPlugin()] : []),
     ...inner,
     new PolicyPlugin(),
     new PolicyFoldingPlugin(),
     new PolicyExplainPlugin(),
-  ];
+  ]);
+}
+
+/** Observability wraps the whole stack: SQL spans innermost (the final statements), operations outermost. */
+function withObservability(kind: Kind, plugins: AnyPlugin[]): AnyPlugin[] {
+  return [new StatementObservabilityPlugin(), ...plugins, new OperationObservabilityPlugin(kind === 'session')];
 }
 
 /** Distinct sessions kept bound at once; the oldest is dropped first. */
@@ -93,6 +100,7 @@ export class DbRuntime {
     this.open = options.openPool ?? ((c, role) => openPool(c, undefined, role));
     this.boundMax = options.boundClients ?? BOUND_CLIENTS;
     this.appPool = this.open(config, 'app');
+    observePool('app', this.appPool);
     this.appRoot = buildRootClient(this.appPool);
     if (!this.rls) this.owner = { pool: this.appPool, root: this.appRoot };
   }
@@ -114,6 +122,7 @@ export class DbRuntime {
   private ownerRoot(): RootClient {
     if (!this.owner) {
       const pool = this.open(this.config, 'owner');
+      observePool('owner', pool);
       this.owner = { pool, root: buildRootClient(pool) };
     }
     return this.owner.root;

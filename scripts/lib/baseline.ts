@@ -13,7 +13,7 @@ export function committedMigrations(): string[] {
     .sort();
 }
 
-async function recordedMigrations(url: string): Promise<Set<string>> {
+export async function recordedMigrations(url: string): Promise<Set<string>> {
   return withClient(url, async (c) => {
     const { rows } = await c.query<{ exists: boolean }>(
       `SELECT to_regclass('public._prisma_migrations') IS NOT NULL AS exists`,

@@ -1,7 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { committedMigrations, recordedMigrations } from './baseline.ts';
+import { retryCatalogConflicts } from './catalog-conflict.ts';
 import { withClient } from './database.ts';
 import { checkDrift } from './drift.ts';
+import { blocking, formatFindings, HOW_TO_ACKNOWLEDGE, type LintMode, lintMigrations } from './migration-lint.ts';
 import { applyRls } from './rls/apply.ts';
 import { MAIN_SCHEMA, type SchemaTarget, schemaEnv } from './schema-targets.ts';
 import { MIGRATIONS_DIR, PRISMA_SCHEMA, runTool } from './tool-env.ts';
@@ -13,7 +16,7 @@ import { MIGRATIONS_DIR, PRISMA_SCHEMA, runTool } from './tool-env.ts';
  * concurrently updated". A session-level lock dies with its connection, so a
  * killed deploy never leaves it held.
  */
-const DEPLOY_LOCK = 7_262_616_001; // arbitrary; distinct from Prisma's 72707369
+export const DEPLOY_LOCK = 7_262_616_001; // arbitrary; distinct from Prisma's 72707369
 
 export async function withDeployLock<T>(url: string, fn: () => Promise<T>): Promise<T> {
   return withClient(url, async (lock) => {
@@ -47,9 +50,44 @@ export async function deployMigrations(
 ): Promise<void> {
   const target = opts.target ?? MAIN_SCHEMA;
   await withDeployLock(url, async () => {
+    if (target === MAIN_SCHEMA) {
+      // Only the organization databases' schema is linted: the central one is small and deployed by hand first.
+      const refused = await lintPending(url, 'deploy', opts.quiet ?? false);
+      if (refused) throw new UnsafeMigrationError(refused);
+    }
     await applyMigrations(url, opts.quiet ?? false, target);
-    if (target.rls) await applyRls(url);
+    // rls.sql also creates acme_app, a cluster-wide row that deploys of other databases may touch.
+    if (target.rls) await retryCatalogConflicts(() => applyRls(url));
   });
+}
+
+/** Thrown by a lint that refuses: the report, ready to print. */
+export class UnsafeMigrationError extends Error {
+  override readonly name = 'UnsafeMigrationError';
+}
+
+/**
+ * Lints the committed migrations `url` has not applied yet. Returns the
+ * refusal (a report) when one blocks in `mode`, else undefined; findings that
+ * do not block are printed as warnings unless `quiet`.
+ */
+async function lintPending(
+  url: string,
+  mode: LintMode,
+  quiet: boolean,
+  migrations?: string[],
+): Promise<string | undefined> {
+  const recorded = await recordedMigrations(url);
+  const pending = migrations ?? committedMigrations().filter((m) => !recorded.has(m));
+  const findings = await lintMigrations(MIGRATIONS_DIR, pending);
+  const stops = blocking(findings, mode);
+  if (stops.length > 0) {
+    const what = stops.some((f) => f.destructive) ? 'loses data or locks a live table' : 'locks or breaks a live table';
+    return `refused: a pending migration ${what}; nothing was applied.\n${formatFindings(stops)}\n${HOW_TO_ACKNOWLEDGE}`;
+  }
+  const unacknowledged = findings.filter((f) => !f.acknowledged);
+  if (!quiet && unacknowledged.length > 0) console.warn(`Migration lint warnings:\n${formatFindings(unacknowledged)}`);
+  return undefined;
 }
 
 /** `<UTC yyyymmddHHMMSS>_<slug>`: the migration folder name Prisma uses, ordered by time. */
@@ -73,8 +111,6 @@ function autoName(sql: string): string {
   return migrationSlug(table ? `${kind} ${table}` : kind);
 }
 
-const DESTRUCTIVE = /\b(DROP (TABLE|COLUMN|INDEX|TYPE)|ALTER COLUMN "\w+" (SET DATA )?TYPE|SET NOT NULL)\b/i;
-
 /**
  * `pnpm db:migrate`: apply what is pending, refuse to build on a drifted
  * database, turn the difference between the migrations and the schema into a
@@ -85,14 +121,39 @@ const DESTRUCTIVE = /\b(DROP (TABLE|COLUMN|INDEX|TYPE)|ALTER COLUMN "\w+" (SET D
  * external factory") as soon as one migration exists. The steps below are the
  * same ones, each a Prisma command that works offline.
  */
-export async function migrateDev(url: string, opts: { name?: string; createOnly?: boolean }): Promise<number> {
+export interface MigrateDevOptions {
+  name?: string;
+  createOnly?: boolean;
+  /** Apply migrations the lint refuses (development only: CI and deploys still want the acknowledgement). */
+  allowUnsafe?: boolean;
+}
+
+/** Exit code of a db:migrate that the lint stopped. */
+export const UNSAFE_EXIT = 3;
+
+export async function migrateDev(url: string, opts: MigrateDevOptions): Promise<number> {
   return withDeployLock(url, () => migrateDevLocked(url, opts));
 }
 
-async function migrateDevLocked(url: string, opts: { name?: string; createOnly?: boolean }): Promise<number> {
+/** Lints before applying in db:migrate: false (after printing why) when the migrations must not be applied. */
+async function lintBeforeApply(url: string, opts: MigrateDevOptions, migrations?: string[]): Promise<boolean> {
+  const refused = await lintPending(url, 'strict', false, migrations);
+  if (!refused) return true;
+  if (opts.allowUnsafe) {
+    console.warn(
+      `--allow-unsafe: applying anyway.\n${refused.replace(/^refused: /, '').replace(/; nothing was applied\./, '.')}`,
+    );
+    return true;
+  }
+  console.error(`${refused}\nOr, on a development database only: pnpm db:migrate -- --allow-unsafe`);
+  return false;
+}
+
+async function migrateDevLocked(url: string, opts: MigrateDevOptions): Promise<number> {
   // Only the committed migrations first: zenstack/rls.sql was just regenerated
   // from the edited schema and may name tables that only the migration this
   // command is about to write creates. The policies follow the schema at the end.
+  if (!(await lintBeforeApply(url, opts))) return UNSAFE_EXIT;
   await applyMigrations(url, false);
   const drift = await checkDrift(url);
   if (drift.kind === 'drift') {
@@ -121,14 +182,15 @@ async function migrateDevLocked(url: string, opts: { name?: string; createOnly?:
   mkdirSync(path.join(MIGRATIONS_DIR, folder));
   writeFileSync(path.join(MIGRATIONS_DIR, folder, 'migration.sql'), `${sql}\n`);
   console.log(`Created migrations/${folder}/migration.sql`);
-  if (DESTRUCTIVE.test(sql)) {
-    console.warn('Warning: this migration drops or rewrites existing data. Review it before committing.');
-  }
   if (opts.createOnly) {
     console.log(
       'Not applied (--create-only), and neither are the new policies. Edit it if needed, then run `pnpm db:migrate` (development) or `pnpm db:migrate:deploy`.',
     );
     return 0;
+  }
+  if (!(await lintBeforeApply(url, opts, [folder]))) {
+    console.error(`migrations/${folder} is kept, not applied: edit or acknowledge it, then run pnpm db:migrate again.`);
+    return UNSAFE_EXIT;
   }
   await applyMigrations(url, false);
   await applyRls(url);

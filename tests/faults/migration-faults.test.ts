@@ -1,9 +1,12 @@
 /** Migrations under contention and failure. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { describe, expect, inject, it } from 'vitest';
 import { committedMigrations } from '../../scripts/lib/baseline.ts';
-import { withClient } from '../../scripts/lib/database.ts';
+import { withClient, withDatabase } from '../../scripts/lib/database.ts';
+import { DEPLOY_LOCK, deployMigrations } from '../../scripts/lib/migrate.ts';
+import { ensureAppLogin } from '../../scripts/lib/rls/app-role.ts';
 import { withRepoCopy } from '../support/repo-copy.ts';
 import { runDbScript } from '../support/run-db-script.ts';
 import { scratchDatabases } from '../support/scratch-databases.ts';
@@ -31,6 +34,91 @@ describe('concurrent deploys', () => {
     expect(a.code, a.output).toBe(0);
     expect(b.code, b.output).toBe(0);
     expect(await history(url)).toEqual(committedMigrations().map((m) => ({ migration_name: m, finished: true })));
+  });
+});
+
+/** Polls `probe` until it is true (at most ~60 s on a busy machine). */
+async function until(probe: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (await probe()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting until ${what}`);
+}
+
+const policyOids = (url: string) =>
+  withClient(url, async (c) => (await c.query('SELECT array_agg(oid ORDER BY oid) AS o FROM pg_policy')).rows[0].o);
+/** Backends of the whole server waiting on a lock of these kinds. */
+const waitingBackends = (url: string, ...kinds: string[]) =>
+  withClient(
+    url,
+    async (c) =>
+      (await c.query('SELECT count(*)::int AS n FROM pg_locks WHERE locktype = ANY($1) AND NOT granted', [kinds]))
+        .rows[0].n as number,
+  );
+
+describe('the deploy is one serialized unit', () => {
+  it('waits for the deploy lock before touching migrations or policies, then applies rls.sql', async () => {
+    const url = await emptyDatabase();
+    expect((await runDbScript(['deploy'], url)).code).toBe(0);
+    const policiesBefore = await policyOids(url);
+    const historyBefore = await history(url);
+
+    const holder = new pg.Client({ connectionString: url });
+    await holder.connect();
+    try {
+      await holder.query('SELECT pg_advisory_lock($1)', [DEPLOY_LOCK]);
+      const deploy = runDbScript(['deploy'], url);
+      await until(async () => (await waitingBackends(url, 'advisory')) > 0, 'the second deploy waits on the lock');
+      // rls.sql drops and recreates every policy: while the lock is held, none may have changed.
+      expect(await policyOids(url)).toEqual(policiesBefore);
+      expect(await history(url)).toEqual(historyBefore);
+      await holder.query('SELECT pg_advisory_unlock($1)', [DEPLOY_LOCK]);
+      const done = await deploy;
+      expect(done.code, done.output).toBe(0);
+    } finally {
+      await holder.end();
+    }
+    const policiesAfter = await policyOids(url);
+    expect(policiesAfter).toHaveLength(policiesBefore.length);
+    expect(policiesAfter).not.toEqual(policiesBefore);
+  });
+
+  it('role set-up and deploys of other databases on the same server at once all succeed', async () => {
+    // Roles are cluster-wide and advisory locks per database: a concurrent ALTER ROLE of the same role,
+    // from any database, makes the waiting one fail "tuple concurrently updated" once the other commits.
+    const server = inject('testServerUrl');
+    const login = { user: 'acme_mf_login', password: 'mf-final-password' };
+    await withClient(server, (c) => c.query('DROP ROLE IF EXISTS acme_mf_login'));
+    await ensureAppLogin(server, { ...login, password: 'mf-first-password' });
+    const dbs = await Promise.all([emptyDatabase(), emptyDatabase()]);
+    const blocker = new pg.Client({ connectionString: server });
+    await blocker.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query(`ALTER ROLE acme_mf_login WITH PASSWORD 'mf-blocker-password'`);
+      const crowd = Promise.allSettled([
+        ...[server, ...dbs, server].map((u) => ensureAppLogin(u, login)),
+        ...dbs.map((u) => deployMigrations(u, { quiet: true })),
+      ]);
+      await until(async () => (await waitingBackends(server, 'transactionid', 'tuple')) >= 2, 'the role updates queue');
+      await blocker.query('COMMIT');
+      const results = await crowd;
+      expect(results.map((r) => (r.status === 'fulfilled' ? 'ok' : String(r.reason)))).toEqual(Array(6).fill('ok'));
+    } finally {
+      await blocker.end();
+    }
+    // The last writer's password is the one that works, and the deploys are complete.
+    const asLogin = new URL(withDatabase(server, 'postgres'));
+    asLogin.username = login.user;
+    asLogin.password = login.password;
+    expect(await withClient(asLogin.toString(), async (c) => (await c.query('SELECT current_user AS u')).rows)).toEqual(
+      [{ u: login.user }],
+    );
+    for (const url of dbs) {
+      expect(await history(url)).toEqual(committedMigrations().map((m) => ({ migration_name: m, finished: true })));
+    }
+    await withClient(server, (c) => c.query('DROP ROLE acme_mf_login'));
   });
 });
 

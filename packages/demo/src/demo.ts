@@ -11,6 +11,7 @@ import path from 'node:path';
 import { createApiServer } from '@acme/api-contract';
 import { signSessionToken } from '@acme/auth';
 import { closeDb } from '@acme/db';
+import { mountObservability } from '@acme/db/observability';
 import { DEV_DATA } from '@acme/db/tooling/dev-database.ts';
 import { deployMigrations } from '@acme/db/tooling/migrate.ts';
 import { setUpDemoOrganizations } from '@acme/db/tooling/org-demo.ts';
@@ -95,7 +96,7 @@ try {
   }
 
   const secret = authSecret();
-  server = createApiServer({ secret });
+  server = mountObservability(createApiServer({ secret })); // GET /metrics and /healthz before the API
   const http = server;
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
@@ -124,6 +125,7 @@ try {
     }
   }
   console.log(`\nTry: curl -s -H "Authorization: Bearer <token>" '${base}/clinic.list'`);
+  console.log(`Metrics: ${base}/metrics (Prometheus), health: ${base}/healthz`);
   console.log(`Listening on ${base} — Ctrl-C to stop.`);
   console.log('Policy studio (rows as any session, why each is visible): pnpm studio, then http://127.0.0.1:4000');
 } catch (err) {

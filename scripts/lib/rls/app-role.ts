@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { APP_ROLE } from '../../../src/rls/names.ts';
+import { retryCatalogConflicts } from '../catalog-conflict.ts';
 import { withClient } from '../database.ts';
 
 export interface AppLogin {
@@ -19,6 +20,11 @@ export async function ensureAppLogin(ownerUrl: string, login: AppLogin): Promise
   // Only LOGIN and the password are set: changing SUPERUSER or BYPASSRLS, even to
   // off, takes a superuser. New roles start without both; we check instead.
   const attributes = `LOGIN PASSWORD ${password}`;
+  // Each attempt on a fresh connection; see catalog-conflict.ts for why a retry, not a lock.
+  await retryCatalogConflicts(() => setUpLogin(ownerUrl, login, role, attributes));
+}
+
+async function setUpLogin(ownerUrl: string, login: AppLogin, role: string, attributes: string): Promise<void> {
   await withClient(ownerUrl, async (c) => {
     for (const name of new Set([APP_ROLE, login.user])) {
       // Tolerates a concurrent creation (several test workers, two deploys).

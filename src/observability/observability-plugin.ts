@@ -1,0 +1,125 @@
+import { type Attributes, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { type AnyPlugin, ORMError, ORMErrorReason } from '@zenstackhq/orm';
+import { createQueryId, PostgresQueryCompiler, type RootOperationNode } from 'kysely';
+import { deniedTotal, operationSeconds, operationsTotal, queriesTotal, querySeconds } from './metrics.ts';
+import { operationContext } from './operation-context.ts';
+import { policyOutcome } from './policy-outcome.ts';
+import { logSlowQuery, slowQueryThresholdMs } from './slow-query-log.ts';
+
+/**
+ * Traces, metrics and the slow-query log, as two ZenStack plugins: one
+ * outermost (onQuery) that sees each ORM operation as the caller made it and
+ * its final outcome, one innermost (onKyselyQuery) that sees each SQL
+ * statement as it goes to the driver, policy filters and audit statements
+ * included. `@opentelemetry/api` is a no-op until the app installs an SDK.
+ *
+ * Attributes carry the model, operation, outcome, row count and the SQL text
+ * with its placeholders ($1, $2…): never parameter values, ids, the session's
+ * id or an error message (a driver error can quote a row).
+ */
+const tracer = trace.getTracer('@acme/db');
+
+function rowCount(operation: string, result: unknown): number {
+  if (Array.isArray(result)) return result.length;
+  if (result === null || result === undefined) return 0;
+  const count = (result as { count?: unknown }).count;
+  if (operation.endsWith('Many') && typeof count === 'number') return count;
+  return 1;
+}
+
+export class OperationObservabilityPlugin implements AnyPlugin {
+  readonly id = 'observability-operations';
+  readonly name = 'Traces and metrics per ORM operation';
+
+  /** `enforced`: the client applies the access rules (createDb); the system client does not. */
+  constructor(private readonly enforced: boolean) {}
+
+  onQuery: NonNullable<AnyPlugin['onQuery']> = ({ model, operation, args, proceed, client }) => {
+    const attributes: Attributes = {
+      'db.system.name': 'postgresql',
+      'db.collection.name': model,
+      'db.operation.name': operation,
+      'acme.db.client': this.enforced ? 'session' : 'system',
+    };
+    const role = (client.$auth as { role?: unknown } | undefined)?.role;
+    if (typeof role === 'string') attributes['acme.db.session.role'] = role;
+    return tracer.startActiveSpan(`${model}.${operation}`, { kind: SpanKind.CLIENT, attributes }, async (span) => {
+      const started = performance.now();
+      const judged = () => policyOutcome(client.$schema, model, operation, client.$auth, this.enforced);
+      try {
+        const result = await operationContext.run({ model, operation }, () => proceed(args));
+        this.finish(span, model, operation, judged(), started, rowCount(operation, result));
+        return result;
+      } catch (err) {
+        const outcome = this.outcomeOfError(err, judged);
+        this.finish(span, model, operation, outcome, started);
+        if (outcome === 'error') {
+          const kind = err instanceof ORMError ? (err.dbErrorCode ?? err.reason) : (err as Error)?.name;
+          span.setAttribute('error.type', String(kind ?? 'Error'));
+          span.setStatus({ code: SpanStatusCode.ERROR });
+        }
+        throw err;
+      } finally {
+        span.end();
+      }
+    });
+  };
+
+  /** A policy rejection is `denied`; a not-found update/delete under the rules is what they left visible. */
+  private outcomeOfError(err: unknown, judged: () => string): string {
+    if (!(err instanceof ORMError)) return 'error';
+    if (err.reason === ORMErrorReason.REJECTED_BY_POLICY) return 'denied';
+    if (err.reason === ORMErrorReason.NOT_FOUND && this.enforced) return judged() === 'denied' ? 'denied' : 'filtered';
+    return 'error';
+  }
+
+  private finish(span: Span, model: string, operation: string, outcome: string, started: number, rows?: number) {
+    span.setAttribute('acme.db.policy.outcome', outcome);
+    if (rows !== undefined) span.setAttribute('acme.db.rows', rows);
+    operationsTotal.inc({ model, operation, outcome });
+    operationSeconds.observe({ model, operation }, (performance.now() - started) / 1000);
+    if (outcome === 'denied') deniedTotal.inc({ model, operation });
+  }
+}
+
+const compiler = new PostgresQueryCompiler();
+/** The statement's text with placeholders; values stay in the parameter list, which is never read here. */
+const sqlText = (query: RootOperationNode) => compiler.compileQuery(query, createQueryId()).sql;
+
+export class StatementObservabilityPlugin implements AnyPlugin {
+  readonly id = 'observability-statements';
+  readonly name = 'Traces, metrics and slow-query log per SQL statement';
+  private readonly slowMs = slowQueryThresholdMs();
+
+  onKyselyQuery: NonNullable<AnyPlugin['onKyselyQuery']> = ({ query, proceed }) => {
+    const context = operationContext.getStore();
+    const labels = { model: context?.model ?? '', operation: context?.operation ?? '' };
+    const keyword = query.kind.replace(/QueryNode$/, '').toUpperCase();
+    return tracer.startActiveSpan(keyword, { kind: SpanKind.CLIENT }, async (span) => {
+      if (span.isRecording()) {
+        span.setAttributes({
+          'db.system.name': 'postgresql',
+          'db.operation.name': keyword,
+          'db.query.text': sqlText(query),
+          ...(context ? { 'db.collection.name': context.model, 'acme.db.orm.operation': context.operation } : {}),
+        });
+      }
+      const started = performance.now();
+      try {
+        return await proceed(query);
+      } catch (err) {
+        const code =
+          (err as { code?: unknown; dbErrorCode?: unknown })?.dbErrorCode ?? (err as { code?: unknown })?.code;
+        span.setAttribute('error.type', String(code ?? 'Error'));
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        throw err;
+      } finally {
+        const ms = performance.now() - started;
+        queriesTotal.inc(labels);
+        querySeconds.observe(labels, ms / 1000);
+        if (this.slowMs > 0 && ms >= this.slowMs) logSlowQuery({ durationMs: ms, ...labels, sql: sqlText(query) });
+        span.end();
+      }
+    });
+  };
+}
