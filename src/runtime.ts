@@ -7,10 +7,11 @@ import { schema } from '../zenstack/schema.ts';
 import { AuditPlugin } from './audit/audit-plugin.ts';
 import type { DbConfig } from './config.ts';
 import { type BlockedMember, guardClient } from './guard.ts';
+import { NestedWriteParentPlugin } from './nested-write-parent.ts';
 import { PolicyFoldingPlugin } from './policy-folding.ts';
 import { openPool } from './pool.ts';
 import { RlsContextPlugin } from './rls/session-context.ts';
-import { softDeletePlugin } from './soft-delete.ts';
+import { softDeletePlugin, softDeleteWriteScope } from './soft-delete.ts';
 
 function buildRootClient(pool: pg.Pool) {
   return new ZenStackClient(schema, { dialect: new PostgresDialect({ pool }), plugins: [] as AnyPlugin[] });
@@ -40,9 +41,15 @@ type Kind = 'session' | 'system';
  * level above (whole operations, `onQuery`), before any SQL is built.
  */
 function pluginsFor(kind: Kind, includeDeleted: boolean, rls: boolean): AnyPlugin[] {
-  const inner = [new AuditPlugin(), softDeletePlugin({ includeDeleted })];
+  const inner = [new AuditPlugin(), softDeletePlugin({ includeDeleted }), softDeleteWriteScope()];
   if (kind === 'system') return inner;
-  return [...(rls ? [new RlsContextPlugin()] : []), ...inner, new PolicyPlugin(), new PolicyFoldingPlugin()];
+  return [
+    ...(rls ? [new RlsContextPlugin()] : []),
+    ...inner,
+    new PolicyPlugin(),
+    new NestedWriteParentPlugin(),
+    new PolicyFoldingPlugin(),
+  ];
 }
 
 /** Distinct sessions kept bound at once; the oldest is dropped first. */
