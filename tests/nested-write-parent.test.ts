@@ -65,7 +65,7 @@ it('ADMIN writes through the clinic; the clinic is audited as updated', async ()
   expect(clinic.treatmentsByClinic.map((l) => l.treatmentId)).toEqual([treatment.id]);
   const stored = await raw.patient.findMany({ where: { clinicId: t.clinicB.id } });
   expect(stored.map((p) => p.name)).toEqual(stored.map(() => 'Renamed'));
-  const audit = await raw.auditLog.findMany({ where: { id: { gt: last?.id ?? 0 } }, orderBy: { id: 'asc' } });
+  const audit = await raw.auditLog.findMany({ where: { id: { gt: Number(last?.id ?? 0) } }, orderBy: { id: 'asc' } });
   expect(audit.map((a) => `${a.model}:${a.action}`).sort()).toEqual(
     ['Clinic:update', 'TreatmentsByClinic:create', ...stored.map(() => 'Patient:update')].sort(),
   );
