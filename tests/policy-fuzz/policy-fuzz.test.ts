@@ -27,7 +27,7 @@ import { expectedWrite, randomWrite, runOrmWrite, type Write } from './writes.ts
 
 const argCases = process.argv.indexOf('--cases');
 const seeded = process.env.POLICY_SEED !== undefined && process.env.POLICY_SEED !== '';
-export const EPISODE = 40;
+const EPISODE = 40;
 const CASES = Number(
   process.env.POLICY_CASES || (argCases > 0 ? process.argv[argCases + 1] : 0) || (seeded ? EPISODE : 2000),
 );
@@ -72,7 +72,11 @@ async function ormRead(layer: Layer, session: Session, read: Read, includeDelete
     Record<string, (a: unknown) => Promise<unknown>>
   >;
   const { method, args } = readArgs(read);
-  const run = (client: typeof db) => (client[read.model]?.[method] as (a: unknown) => Promise<unknown>)(args);
+  const run = (client: typeof db) => {
+    const call = client[read.model]?.[method];
+    if (!call) throw new Error(`no ${read.model}.${method}`);
+    return call.call(client[read.model], args);
+  };
   if (mode === 1)
     return (
       db as unknown as { $transaction: (f: (tx: typeof db) => Promise<unknown>) => Promise<unknown> }
