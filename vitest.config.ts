@@ -4,7 +4,8 @@ export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts', 'packages/*/tests/**/*.test.ts'],
     // Fault, concurrency and load tests run apart: `pnpm test:faults`.
-    exclude: [...configDefaults.exclude, 'tests/faults/**'],
+    // The randomized policy suite runs apart too: `pnpm test:policy-fuzz`.
+    exclude: [...configDefaults.exclude, 'tests/faults/**', 'tests/policy-fuzz/**'],
     globalSetup: ['tests/support/global-setup.ts'],
     setupFiles: ['tests/support/database-per-file.ts', 'tests/support/matchers.ts'],
     // Creating a database and deploying migrations takes a second or two per file.

@@ -8,12 +8,13 @@ import { AuditPlugin } from './audit/audit-plugin.ts';
 import type { DbConfig } from './config.ts';
 import { PolicyExplainPlugin } from './explain/rejection.ts';
 import { type BlockedMember, guardClient } from './guard.ts';
+import { NestedWriteParentPlugin } from './nested-write-parent.ts';
 import { observePool } from './observability/metrics.ts';
 import { OperationObservabilityPlugin, StatementObservabilityPlugin } from './observability/observability-plugin.ts';
 import { PolicyFoldingPlugin } from './policy-folding.ts';
 import { openPool } from './pool.ts';
 import { RlsContextPlugin } from './rls/session-context.ts';
-import { softDeletePlugin } from './soft-delete.ts';
+import { softDeletePlugin, softDeleteWriteScope } from './soft-delete.ts';
 
 function buildRootClient(pool: pg.Pool) {
   return new ZenStackClient(schema, { dialect: new PostgresDialect({ pool }), plugins: [] as AnyPlugin[] });
@@ -56,12 +57,13 @@ type Kind = 'session' | 'system';
  * explain is outermost, so it sees every rejection on its way out.
  */
 function pluginsFor(kind: Kind, includeDeleted: boolean, rls: boolean): AnyPlugin[] {
-  const inner = [new AuditPlugin(), softDeletePlugin({ includeDeleted })];
+  const inner = [new AuditPlugin(), softDeletePlugin({ includeDeleted }), softDeleteWriteScope()];
   if (kind === 'system') return withObservability(kind, inner);
   return withObservability(kind, [
     ...(rls ? [new RlsContextPlugin()] : []),
     ...inner,
     new PolicyPlugin(),
+    new NestedWriteParentPlugin(),
     new PolicyFoldingPlugin(),
     new PolicyExplainPlugin(),
   ]);

@@ -1,6 +1,20 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AnyPlugin } from '@zenstackhq/orm';
 import { SoftDeletePlugin } from '@zenstackhq/plugin-soft-delete';
-import { DeleteQueryNode } from 'kysely';
+import {
+  AndNode,
+  BinaryOperationNode,
+  ColumnNode,
+  DeleteQueryNode,
+  type OperationNode,
+  OperatorNode,
+  OrNode,
+  ParensNode,
+  ReferenceNode,
+  SelectQueryNode,
+  UpdateQueryNode,
+  ValueNode,
+} from 'kysely';
 
 /**
  * Soft delete for models with a `@deletedAt` field (Patient), from
@@ -14,13 +28,67 @@ import { DeleteQueryNode } from 'kysely';
  * Install it inside the policy plugin (earlier in the plugin list): the policy
  * plugin must see a delete as a DELETE and check the delete rule, not the
  * update rule of the UPDATE it turns into.
+ *
+ * The filter is a view for the caller's reads, not for an operation's view of
+ * its own writes: a SELECT that asks only for rows the same operation just
+ * updated (the policy plugin's post-update check and read-back, the ORM's
+ * read-back of the result) sees them as written, tombstones included.
+ * Filtering those made an ADMIN `update({ data: { deletedAt } })` fail its own
+ * post-update check, or commit and then throw `cannot-read-back`. Who may
+ * write or see a tombstone stays the rules' business
+ * (`@@deny('read,update' | 'post-update', deletedAt != null && …)`: ADMIN only).
+ * {@link softDeleteWriteScope} marks one operation.
  */
 export function softDeletePlugin({ includeDeleted }: { includeDeleted: boolean }): AnyPlugin {
   const plugin = new SoftDeletePlugin();
-  if (!includeDeleted) return plugin;
   return {
     id: plugin.id,
-    name: 'Soft delete (deleted rows visible)',
-    onKyselyQuery: (args) => (DeleteQueryNode.is(args.query) ? plugin.onKyselyQuery(args) : args.proceed(args.query)),
+    name: includeDeleted ? 'Soft delete (deleted rows visible)' : plugin.name,
+    onKyselyQuery: async (args) => {
+      const written = writeScope.getStore();
+      if (written && SelectQueryNode.is(args.query) && onlyIds(args.query.where?.where, written)) {
+        return args.proceed(args.query);
+      }
+      if (includeDeleted && !DeleteQueryNode.is(args.query)) return args.proceed(args.query);
+      const result = await plugin.onKyselyQuery(args);
+      if (written && UpdateQueryNode.is(args.query)) {
+        for (const row of result.rows) if (typeof row.id === 'string') written.add(row.id);
+      }
+      return result;
+    },
   };
+}
+
+/** Ids of the rows the current operation updated (models here have a single `id` key). */
+const writeScope = new AsyncLocalStorage<Set<string>>();
+
+/**
+ * Outermost (an `onQuery` hook): every statement of one ORM operation, its
+ * read-back included, runs in one scope.
+ */
+export function softDeleteWriteScope(): AnyPlugin {
+  return {
+    id: 'soft-delete-write-scope',
+    name: 'Soft delete: statements of one operation',
+    onQuery: ({ args, proceed }) => writeScope.run(new Set(), () => proceed(args)),
+  };
+}
+
+/** True when `where` (top-level AND/OR) pins `id` to values all in `ids`. */
+function onlyIds(where: OperationNode | undefined, ids: Set<string>): boolean {
+  if (!where || ids.size === 0) return false;
+  if (ParensNode.is(where)) return onlyIds(where.node, ids);
+  if (AndNode.is(where)) return onlyIds(where.left, ids) || onlyIds(where.right, ids);
+  if (OrNode.is(where)) return onlyIds(where.left, ids) && onlyIds(where.right, ids);
+  if (!BinaryOperationNode.is(where) || !OperatorNode.is(where.operator) || where.operator.operator !== '=')
+    return false;
+  const { leftOperand: left, rightOperand: right } = where;
+  return (
+    ReferenceNode.is(left) &&
+    ColumnNode.is(left.column) &&
+    left.column.column.name === 'id' &&
+    ValueNode.is(right) &&
+    typeof right.value === 'string' &&
+    ids.has(right.value)
+  );
 }

@@ -1,6 +1,13 @@
 import type { SessionInput } from '@acme/auth';
 import Decimal from 'decimal.js';
 import { createDb, loadSession, ORMError } from '../../src/index.ts';
+import {
+  may,
+  mayUpdate,
+  type Model as OracleModel,
+  type Row,
+  type Session,
+} from '../../tests/policy-fuzz/rules-oracle.ts';
 import { openScriptSystemClient } from './system-client.ts';
 
 export type Outcome = 'allowed' | 'denied' | `error: ${string}`;
@@ -91,12 +98,34 @@ export async function probePolicies(url: string, sessions: Record<string, Sessio
     },
   };
 
-  const matrix: { session: string; model: Model; operation: Operation; outcome: Outcome }[] = [];
+  // What the rules as data (tests/policy-fuzz/rules-oracle.ts) say each probe must do.
+  const probeRows: Record<Model, { model: OracleModel; row: Row; created: Row; patch: Row }> = {
+    Clinic: { model: 'clinic', row: clinic, created: {}, patch: {} },
+    Treatment: { model: 'treatment', row: treatment, created: {}, patch: {} },
+    TreatmentsByClinic: { model: 'treatmentsByClinic', row: link, created: {}, patch: {} },
+    Patient: { model: 'patient', row: patient, created: { clinicId: clinic.id, deletedAt: null }, patch: {} },
+  };
+  const expectedOf = (input: SessionInput | null, model: Model, operation: Operation): Outcome => {
+    const session: Session = input && { id: input.id, role: input.role, memberships: input.memberships ?? [] };
+    const { model: m, row, created, patch } = probeRows[model];
+    const allowed =
+      operation === 'read'
+        ? may(session, m, 'read', row)
+        : operation === 'create'
+          ? may(session, m, 'create', created)
+          : operation === 'update'
+            ? mayUpdate(session, m, row, { ...row, ...patch })
+            : may(session, m, 'delete', row);
+    return allowed ? 'allowed' : 'denied';
+  };
+
+  const matrix: { session: string; model: Model; operation: Operation; outcome: Outcome; expected: Outcome }[] = [];
   try {
     const run = async (sessionsForModel: Record<string, SessionInput | null>, model: Model) => {
       for (const [name, session] of Object.entries(sessionsForModel)) {
         for (const operation of OPERATIONS) {
-          matrix.push({ session: name, model, operation, outcome: await attempt(session, probes[model][operation]) });
+          const outcome = await attempt(session, probes[model][operation]);
+          matrix.push({ session: name, model, operation, outcome, expected: expectedOf(session, model, operation) });
         }
       }
     };
@@ -112,14 +141,27 @@ export async function probePolicies(url: string, sessions: Record<string, Sessio
   return matrix;
 }
 
-/** The matrix as a fixed-width table: one row per session x model, one column per operation. */
+/**
+ * The matrix as a fixed-width table: one row per session x model, one column
+ * per operation. A cell that disagrees with the rules as data is marked `!`
+ * and counted below the table.
+ */
 export function formatMatrix(matrix: Awaited<ReturnType<typeof probePolicies>>): string {
-  const rows = new Map<string, Record<string, Outcome>>();
-  for (const { session, model, operation, outcome } of matrix) {
+  const rows = new Map<string, Record<string, string>>();
+  let disagreements = 0;
+  for (const { session, model, operation, outcome, expected } of matrix) {
     const key = `${session.padEnd(15)} ${model.padEnd(19)}`;
-    rows.set(key, { ...rows.get(key), [operation]: outcome });
+    const text = outcome === 'allowed' ? 'yes' : outcome === 'denied' ? 'no' : outcome;
+    if (outcome !== expected) disagreements += 1;
+    rows.set(key, { ...rows.get(key), [operation]: outcome === expected ? text : `${text}!` });
   }
-  const cell = (o: Outcome | undefined) => (o === 'allowed' ? 'yes' : o === 'denied' ? 'no' : (o ?? '?')).padEnd(7);
+  const cell = (o: string | undefined) => (o ?? '?').padEnd(7);
   const header = `${'session'.padEnd(15)} ${'model'.padEnd(19)} ${OPERATIONS.map((o) => o.padEnd(7)).join('')}`;
-  return [header, ...[...rows].map(([k, v]) => `${k} ${OPERATIONS.map((o) => cell(v[o])).join('')}`)].join('\n');
+  const footer =
+    disagreements === 0
+      ? 'every cell agrees with the rules as data (tests/policy-fuzz/rules-oracle.ts)'
+      : `${disagreements} cell(s) marked ! disagree with the rules as data (tests/policy-fuzz/rules-oracle.ts)`;
+  return [header, ...[...rows].map(([k, v]) => `${k} ${OPERATIONS.map((o) => cell(v[o])).join('')}`), footer].join(
+    '\n',
+  );
 }
