@@ -3,7 +3,8 @@
  * security there, read-your-writes while replay is paused, the lag cap.
  */
 import { sql } from 'kysely';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { withClient } from '../../scripts/lib/database.ts';
 import { readDbConfig } from '../../src/config.ts';
 import { createDb, createSystemDb, minLsnOf, poolStats } from '../../src/index.ts';
 import { DbRuntime } from '../../src/runtime.ts';
@@ -84,6 +85,36 @@ describe('read replicas', () => {
     expect(log).not.toMatch(/read-only transaction/);
     expect(await db.raw.clinic.count({ where: { code: 'upserted-code' } })).toBe(1);
     expect(await db.raw.clinic.findUnique({ where: { id: value.doomed.id } })).toBeNull();
+  });
+
+  it('re-runs on the primary a write the SQL text hides (a function that writes), and warns once', async () => {
+    await withClient(db.url, async (c) => {
+      await c.query('CREATE TABLE replica_touch (n int)');
+      await c.query(
+        "CREATE FUNCTION replica_touch() RETURNS int LANGUAGE sql AS 'INSERT INTO replica_touch VALUES (1) RETURNING n'",
+      );
+    });
+    await caughtUp(db);
+    const system = createSystemDb('replica-touch');
+    await untilReplicaServes(() => system.clinic.findMany({ take: 1 }));
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      for (let i = 0; i < 3; i++) {
+        const { value, statements } = await routed(() =>
+          sql<{ n: number }>`SELECT replica_touch() AS n`.execute(system.$qb),
+        );
+        expect(value.rows).toEqual([{ n: 1 }]);
+        expect(statements).toEqual([
+          expect.objectContaining({ kind: 'read', replica: false, reason: 'replica-failed' }),
+        ]);
+      }
+      expect(warn.mock.calls.map(String).filter((w) => /refused a statement as a write/.test(w))).toHaveLength(1);
+    } finally {
+      warn.mockRestore();
+    }
+    const { rows } = await withClient(db.url, (c) => c.query('SELECT count(*)::int AS n FROM replica_touch'));
+    expect(rows[0].n).toBe(3); // each ran once where it could write: on the primary
+    expect(replicaStats()?.state).toBe('up'); // a refused write says nothing about the replica's health
   });
 
   it('reads from the primary when asked to', async () => {
