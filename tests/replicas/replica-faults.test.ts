@@ -4,12 +4,13 @@
  * refuses connections from the start. Warnings are read from console.warn.
  */
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { withClient } from '../../scripts/lib/database.ts';
 import { freePort } from '../../scripts/lib/embedded-postgres.ts';
 import { readDbConfig } from '../../src/config.ts';
 import { createDb, createSystemDb, minLsnOf, poolStats } from '../../src/index.ts';
 import { DbRuntime } from '../../src/runtime.ts';
 import { SESSIONS, uid } from '../support/fixtures.ts';
-import { replicatedDb, routed, untilReplicaServes } from './replicated-db.ts';
+import { caughtUp, onStandby, replicatedDb, routed, untilReplicaServes } from './replicated-db.ts';
 
 const db = replicatedDb();
 let warnings: string[] = [];
@@ -27,6 +28,38 @@ const password = () => new URL(process.env.DATABASE_URL as string).password;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('read replicas under faults', () => {
+  it('re-runs on the primary a read that a recovery conflict cancelled on the standby', async () => {
+    await db.raw.clinic.createMany({
+      data: Array.from({ length: 3_000 }, (_, i) => ({ name: `Conflict ${i}`, code: uid(`conflict-${i}`) })),
+    });
+    await caughtUp(db);
+    // No grace period: replaying a lock the standby's readers hold cancels them at once.
+    await onStandby(db, 'ALTER SYSTEM SET max_standby_streaming_delay = 0');
+    await onStandby(db, 'SELECT pg_reload_conf()');
+    const reader = createDb(SESSIONS.support);
+    await untilReplicaServes(() => reader.clinic.findMany({ take: 1 }));
+    let stop = false;
+    // Each ACCESS EXCLUSIVE lock taken on the primary is replayed on the standby, against the readers there.
+    const locker = withClient(db.url, async (c) => {
+      while (!stop) await c.query('BEGIN; LOCK TABLE "Clinic" IN ACCESS EXCLUSIVE MODE; COMMIT');
+    });
+    try {
+      const failures: unknown[] = [];
+      for (let i = 0; i < 200 && !warnings.some((w) => /recovery conflict/.test(w)); i++) {
+        const rows = await reader.clinic.findMany({ select: { id: true } }).catch((err) => void failures.push(err));
+        if (rows) expect(rows.length).toBeGreaterThanOrEqual(3_000);
+      }
+      expect(failures).toEqual([]);
+      expect(warnings.filter((w) => /recovery conflict/.test(w))).toHaveLength(1);
+      expect(poolStats()?.servers?.find((s) => s.replica)?.state).toBe('up'); // a conflict is not an outage
+    } finally {
+      stop = true;
+      await locker;
+      await onStandby(db, 'ALTER SYSTEM RESET max_standby_streaming_delay');
+      await onStandby(db, 'SELECT pg_reload_conf()');
+    }
+  });
+
   it('loses no request and no write when the standby is killed mid-run', async () => {
     const user = createDb(SESSIONS.user);
     await untilReplicaServes(() => user.clinic.findMany({ take: 5 }));
