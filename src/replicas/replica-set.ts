@@ -136,7 +136,7 @@ export class ReplicaSet {
    * the server last went down belongs to that incident, not a new one.
    */
   fault(server: ReplicaServer, fault: ReplicaFault, err: unknown, generation = server.generation): void {
-    if (generation !== server.generation) return;
+    if (generation !== server.generation || this.closed) return;
     const detail = this.describe(server, err);
     if (fault === 'down' || fault === 'not-in-recovery') {
       if (server.state === fault) return;
@@ -184,8 +184,9 @@ export class ReplicaSet {
       return;
     }
     await this.samplePrimary();
-    await Promise.all(this.servers.map((server) => this.probe(server)));
     if (this.closed) return;
+    await Promise.all(this.servers.map((server) => this.probe(server)));
+    if (this.closed) return await this.endProbes(); // closed meanwhile: no probe connection outlives close()
     this.timer = setTimeout(() => void this.tick(), this.intervalMs);
     this.timer.unref();
   }
@@ -226,6 +227,7 @@ export class ReplicaSet {
 
   private async probeClient(key: string, url: string): Promise<pg.Client> {
     let client = this.probes.get(key);
+    if (this.closed) throw new Error('replica monitor closed');
     if (!client) {
       const timeout = Math.max(1_000, 4 * this.intervalMs);
       client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeout, query_timeout: timeout });

@@ -26,6 +26,7 @@ export class RoutedPool {
   /** Kysely reads `options` (for cancel connections); it has no `Client`, so cancels go through a pooled connection. */
   readonly options = {};
   private readonly onReplicas = new Map<ReplicaServer, { pool: pg.Pool; generation: number }>();
+  private ended = false;
 
   constructor(
     readonly primary: pg.Pool,
@@ -39,6 +40,7 @@ export class RoutedPool {
 
   /** This role's pool on `server`; a new one after the server went down (its old connections are dead). */
   replicaPool(server: ReplicaServer): pg.Pool {
+    if (this.ended) throw new Error('Cannot use a pool after calling end on the pool');
     let entry = this.onReplicas.get(server);
     if (entry && entry.generation !== server.generation) {
       entry.pool.end().catch(() => {});
@@ -61,6 +63,7 @@ export class RoutedPool {
   }
 
   async end(): Promise<void> {
+    this.ended = true;
     const pools = [this.primary, ...[...this.onReplicas.values()].map((e) => e.pool)];
     this.onReplicas.clear();
     await Promise.all(pools.map((p) => p.end()));
