@@ -132,4 +132,3 @@ main().then(
     process.exit(1);
   },
 );
-

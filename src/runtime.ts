@@ -164,8 +164,11 @@ export class DbRuntime {
       this.bound.delete(key);
     } else {
       const base = this.unboundClient('session', includeDeleted);
-      client = guardClient(user === null ? base : base.$setAuth(user));
-      this.replicas?.bind(user ? [user, client] : [client], identity, options.primary === true);
+      // Routing finds a client by its auth object: with replicas each bound client gets its own
+      // (a ValidSession is passed through as is, and `{ primary }` must not leak into its other clients).
+      const auth = user && this.replicas ? Object.freeze({ ...user }) : user;
+      client = guardClient(auth === null ? base : base.$setAuth(auth));
+      this.replicas?.bind(auth ? [auth, client] : [client], identity, options.primary === true);
       if (this.bound.size >= this.boundMax) this.bound.delete(this.bound.keys().next().value as string);
     }
     this.bound.set(key, client);

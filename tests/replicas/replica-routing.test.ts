@@ -2,6 +2,7 @@
  * Read replicas with a real streaming standby: what runs where, row-level
  * security there, read-your-writes while replay is paused, the lag cap.
  */
+import { parseSessionUser } from '@acme/auth';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { withClient } from '../../scripts/lib/database.ts';
@@ -117,9 +118,16 @@ describe('read replicas', () => {
     expect(replicaStats()?.state).toBe('up'); // a refused write says nothing about the replica's health
   });
 
-  it('reads from the primary when asked to', async () => {
-    const { statements } = await routed(() => createDb(SESSIONS.user, { primary: true }).clinic.findMany());
-    expect(statements).toEqual([expect.objectContaining({ kind: 'read', replica: false, reason: 'requested' })]);
+  it('reads from the primary when asked to, for that client only', async () => {
+    const session = parseSessionUser(SESSIONS.user); // one validated session object for both clients
+    const onReplica = createDb(session);
+    await untilReplicaServes(() => onReplica.clinic.findMany({ take: 1 }));
+    const primary = await routed(() => createDb(session, { primary: true }).clinic.findMany({ take: 1 }));
+    expect(primary.statements).toEqual([
+      expect.objectContaining({ kind: 'read', replica: false, reason: 'requested' }),
+    ]);
+    const replica = await routed(() => createDb(session).clinic.findMany({ take: 1 }));
+    expect(replica.statements).toEqual([expect.objectContaining({ kind: 'read', replica: true })]);
   });
 
   it('enforces row-level security on the standby: the same rows as on the primary, and no more', async () => {
