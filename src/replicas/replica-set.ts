@@ -229,7 +229,8 @@ export class ReplicaSet {
     let client = this.probes.get(key);
     if (this.closed) throw new Error('replica monitor closed');
     if (!client) {
-      const timeout = Math.max(1_000, 4 * this.intervalMs);
+      // Generous: a probe that times out takes the replica out of use, and a loaded host is not a dead one.
+      const timeout = Math.max(5_000, 4 * this.intervalMs);
       client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeout, query_timeout: timeout });
       client.on('error', () => this.dropProbe(key));
       this.probes.set(key, client);
