@@ -5,7 +5,7 @@ import base from './vitest.config.ts';
 export default defineConfig({
   test: {
     ...base.test,
-    include: ['tests/faults/**/*.test.ts'],
+    include: ['tests/faults/**/*.test.ts', 'tests/replicas/**/*.test.ts'],
     exclude: configDefaults.exclude,
     testTimeout: 120_000,
     maxWorkers: 1,

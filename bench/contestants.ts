@@ -130,7 +130,7 @@ export function kysely(url: string): Contestant {
 }
 
 /** ZenStack's query API, with or without the policy plugin (the product is `createDb`). */
-function zenstackOps(
+export function zenstackOps(
   name: string,
   clientFor: (s: SessionInput) => ReturnType<typeof plainClient>,
   byHand: boolean,

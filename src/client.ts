@@ -1,9 +1,9 @@
 import type { SessionInput } from '@acme/auth';
 import { readDbConfig } from './config.ts';
 import { activeOrgRouter, closeOrgRouter, refuseOrgInSingleMode } from './orgs/mode.ts';
-import { type DbOptions, DbRuntime, type EnhancedClient } from './runtime.ts';
+import { type DbOptions, DbRuntime, type EnhancedClient, type PoolStats } from './runtime.ts';
 
-export type { DbOptions, EnhancedClient } from './runtime.ts';
+export type { DbOptions, EnhancedClient, PoolStats } from './runtime.ts';
 
 // One runtime (pools and shared clients) per process, opened on first use so
 // that importing this package (for types, in a build step) needs no database.
@@ -77,7 +77,18 @@ export async function closeDb(): Promise<void> {
   await closeOrgRouter();
 }
 
-/** Pool counters for health checks and metrics. */
-export function poolStats(): { total: number; idle: number; waiting: number } | null {
+/** Pool counters for health checks and metrics; with replicas, per server (`servers`). */
+export function poolStats(): PoolStats | null {
   return runtime ? runtime.poolStats() : null;
+}
+
+/**
+ * With read replicas: the WAL position `db`'s reads wait for — its latest
+ * write's commit, or the `minLsn` it was created with. Hand it to the next
+ * request (a cookie, a header) and pass it back as `createDb(session, { minLsn })`
+ * so that request reads its own writes on any server. Null without replicas or
+ * before any write.
+ */
+export function minLsnOf(db: EnhancedClient): string | null {
+  return current().minLsnOf(db);
 }

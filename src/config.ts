@@ -25,6 +25,14 @@ export interface DbConfig {
   statementTimeoutMillis: number;
   /** Shown in pg_stat_activity (DB_APPLICATION_NAME, default "acme-db"). */
   applicationName: string;
+  /**
+   * Streaming standbys that take the reads (DATABASE_REPLICA_URLS, comma-separated; empty = off).
+   * Each names a server (host, port, optionally database and parameters); the role and password
+   * come from DATABASE_URL / APP_DATABASE_URL, as a physical standby has the primary's roles.
+   */
+  replicaUrls: string[];
+  /** The most staleness a read routed to a replica may see (DB_REPLICA_MAX_LAG_MS, default 10000). */
+  replicaMaxLagMillis: number;
 }
 
 export class DbConfigError extends Error {
@@ -66,7 +74,28 @@ export function readDbConfig(env: Env = process.env): DbConfig {
     idleTimeoutMillis: intSetting(env, 'DB_IDLE_TIMEOUT_MS', 10_000, 0),
     statementTimeoutMillis: intSetting(env, 'DB_STATEMENT_TIMEOUT_MS', 30_000, 0),
     applicationName: env.DB_APPLICATION_NAME || 'acme-db',
+    replicaUrls: replicaUrls(env.DATABASE_REPLICA_URLS),
+    replicaMaxLagMillis: intSetting(env, 'DB_REPLICA_MAX_LAG_MS', 10_000, 1),
   };
+}
+
+function replicaUrls(raw: string | undefined): string[] {
+  const urls = (raw ?? '')
+    .split(',')
+    .map((u) => u.trim())
+    .filter((u) => u !== '');
+  for (const [i, url] of urls.entries()) {
+    const name = `DATABASE_REPLICA_URLS entry ${i + 1}`;
+    checkUrl(name, url);
+    const { username, password } = new URL(url);
+    if (username || password) {
+      throw new DbConfigError(
+        `${name} names a user or password (value not shown): give the server only (postgresql://host:port); ` +
+          'the roles and passwords come from DATABASE_URL and APP_DATABASE_URL.',
+      );
+    }
+  }
+  return urls;
 }
 
 /** Throws DbConfigError when `url` is not a postgresql:// URL; the message never shows the value. */

@@ -10,7 +10,16 @@ export type {
 } from '../zenstack/models.ts';
 export { AUDIT_MODEL, type AuditAction } from './audit/audit-entries.ts';
 export { createManyChunked, rowsPerStatement } from './bulk.ts';
-export { closeDb, createDb, createSystemDb, type DbOptions, type EnhancedClient, poolStats } from './client.ts';
+export {
+  closeDb,
+  createDb,
+  createSystemDb,
+  type DbOptions,
+  type EnhancedClient,
+  minLsnOf,
+  type PoolStats,
+  poolStats,
+} from './client.ts';
 export { type DbConfig, readDbConfig, redactUrl } from './config.ts';
 export {
   DbConfigError,

@@ -17,10 +17,12 @@ export function openPool(
   role: 'app' | 'owner' = 'owner',
   /** Organization mode: counts every connection against DB_MAX_CONNECTIONS_TOTAL (src/orgs/budget.ts). */
   wrapClient?: (base: typeof pg.Client) => typeof pg.Client,
+  /** The client class, for pools whose connections behave differently (replicas: src/replicas/). */
+  ClientClass?: typeof pg.Client,
 ): pg.Pool {
   const connectionString =
     role === 'app' ? (config.appConnectionString ?? config.connectionString) : config.connectionString;
-  const Client = role === 'app' && config.appConnectionString ? RlsContextClient : undefined;
+  const Client = ClientClass ?? (role === 'app' && config.appConnectionString ? RlsContextClient : undefined);
   const pool = new pg.Pool({
     connectionString,
     ...(Client || wrapClient ? { Client: wrapClient ? wrapClient(Client ?? pg.Client) : Client } : {}),

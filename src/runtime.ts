@@ -2,6 +2,7 @@ import { parseSessionUser, type SessionInput } from '@acme/auth';
 import { type AnyPlugin, ZenStackClient } from '@zenstackhq/orm';
 import { PostgresDialect } from '@zenstackhq/orm/dialects/postgres';
 import { PolicyPlugin } from '@zenstackhq/plugin-policy';
+import type { PostgresPool } from 'kysely';
 import type pg from 'pg';
 import { schema } from '../zenstack/schema.ts';
 import { AuditPlugin } from './audit/audit-plugin.ts';
@@ -13,10 +14,12 @@ import { observePool } from './observability/metrics.ts';
 import { OperationObservabilityPlugin, StatementObservabilityPlugin } from './observability/observability-plugin.ts';
 import { PolicyFoldingPlugin } from './policy-folding.ts';
 import { openPool } from './pool.ts';
+import { isLsn } from './replicas/lsn.ts';
+import { ReplicaRouting, type ServerStats } from './replicas/replica-routing.ts';
 import { RlsContextPlugin } from './rls/session-context.ts';
 import { softDeletePlugin, softDeleteWriteScope } from './soft-delete.ts';
 
-function buildRootClient(pool: pg.Pool) {
+function buildRootClient(pool: PostgresPool) {
   return new ZenStackClient(schema, { dialect: new PostgresDialect({ pool }), plugins: [] as AnyPlugin[] });
 }
 type RootClient = ReturnType<typeof buildRootClient>;
@@ -35,6 +38,21 @@ export interface DbOptions {
    * to work in when the session names none, as the system client must.
    */
   org?: string;
+  /** With replicas (DATABASE_REPLICA_URLS): read from the primary too. */
+  primary?: boolean;
+  /**
+   * With replicas: reads see at least this WAL position (`minLsnOf(db)` from an
+   * earlier request, e.g. carried in a cookie). Ignored without replicas.
+   */
+  minLsn?: string;
+}
+
+export interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
+  /** With replicas: the primary and each replica, and the reads each answered. */
+  servers?: ServerStats[];
 }
 
 /** How a runtime opens its pools: src/pool.ts by default; organization mode passes its own (src/orgs). */
@@ -84,9 +102,12 @@ const BOUND_CLIENTS = 1_000;
  */
 export class DbRuntime {
   readonly rls: boolean;
+  /** Read replicas (src/replicas/), when DATABASE_REPLICA_URLS names any. */
+  private readonly replicas: ReplicaRouting | undefined;
   private readonly appPool: pg.Pool;
+  private readonly appRouted: pg.Pool | PostgresPool;
   private readonly appRoot: RootClient;
-  private owner: { pool: pg.Pool; root: RootClient } | undefined;
+  private owner: { pool: pg.Pool | PostgresPool; root: RootClient } | undefined;
   private readonly unbound = new Map<string, RootClient>();
   /** Bound clients by session: `$setAuth` builds a new client (~11 µs), a lookup is well under 1 µs. */
   private readonly bound = new Map<string, EnhancedClient>();
@@ -101,10 +122,12 @@ export class DbRuntime {
     this.rls = config.appConnectionString !== undefined;
     this.open = options.openPool ?? ((c, role) => openPool(c, undefined, role));
     this.boundMax = options.boundClients ?? BOUND_CLIENTS;
+    this.replicas = ReplicaRouting.fromConfig(config);
     this.appPool = this.open(config, 'app');
     observePool('app', this.appPool);
-    this.appRoot = buildRootClient(this.appPool);
-    if (!this.rls) this.owner = { pool: this.appPool, root: this.appRoot };
+    this.appRouted = this.routed(this.appPool, 'app');
+    this.appRoot = buildRootClient(this.appRouted);
+    if (!this.rls) this.owner = { pool: this.appRouted, root: this.appRoot };
   }
 
   private unboundClient(kind: Kind, includeDeleted: boolean): RootClient {
@@ -114,7 +137,7 @@ export class DbRuntime {
       const root = kind === 'session' ? this.appRoot : this.ownerRoot();
       client = root.$setOptions({
         ...root.$options,
-        plugins: pluginsFor(kind, includeDeleted, this.rls),
+        plugins: [...pluginsFor(kind, includeDeleted, this.rls), ...(this.replicas ? [this.replicas.plugin] : [])],
       }) as RootClient;
       this.unbound.set(key, client);
     }
@@ -123,25 +146,41 @@ export class DbRuntime {
 
   private ownerRoot(): RootClient {
     if (!this.owner) {
-      const pool = this.open(this.config, 'owner');
-      observePool('owner', pool);
+      const ownerPool = this.open(this.config, 'owner');
+      observePool('owner', ownerPool);
+      const pool = this.routed(ownerPool, 'owner');
       this.owner = { pool, root: buildRootClient(pool) };
     }
     return this.owner.root;
   }
 
+  /** The pool itself, or with replicas the pool with its reads routed to them. */
+  private routed(pool: pg.Pool, role: 'app' | 'owner'): pg.Pool | PostgresPool {
+    const { replicas, config } = this;
+    if (!replicas) return pool;
+    return replicas.route(pool, (server, onError) =>
+      openPool(ReplicaRouting.onReplica(config, server), onError, role, undefined, replicas.Client),
+    );
+  }
+
   createDb(session: SessionInput | null, options: DbOptions = {}): EnhancedClient {
     const includeDeleted = options.includeDeleted === true;
     const user = session === null ? null : parseSessionUser(session);
+    const identity = `${user?.role ?? ''}\u0000${user?.id ?? ''}`;
+    if (options.minLsn !== undefined) this.requireLsn(identity, options.minLsn);
     const memberships = user?.memberships.map((m) => `${m.clinicId}\u0001${m.role}`).join('\u0002') ?? '';
-    const key = `${includeDeleted ? 1 : 0}\u0000${user?.role ?? ''}\u0000${user?.id ?? ''}\u0000${memberships}`;
+    const key = `${includeDeleted ? 1 : 0}${options.primary ? 'p' : ''}\u0000${identity}\u0000${memberships}`;
     let client = this.bound.get(key);
     if (client) {
       // Refresh its place: the map's insertion order is the eviction order.
       this.bound.delete(key);
     } else {
       const base = this.unboundClient('session', includeDeleted);
-      client = guardClient(user === null ? base : base.$setAuth(user));
+      // Routing finds a client by its auth object: with replicas each bound client gets its own
+      // (a ValidSession is passed through as is, and `{ primary }` must not leak into its other clients).
+      const auth = user && this.replicas ? Object.freeze({ ...user }) : user;
+      client = guardClient(auth === null ? base : base.$setAuth(auth));
+      this.replicas?.bind(auth ? [auth, client] : [client], identity, options.primary === true);
       if (this.bound.size >= this.boundMax) this.bound.delete(this.bound.keys().next().value as string);
     }
     this.bound.set(key, client);
@@ -150,17 +189,35 @@ export class DbRuntime {
 
   createSystemDb(reason: string, options: DbOptions = {}): EnhancedClient {
     const base = this.unboundClient('system', options.includeDeleted === true);
-    return guardClient(base.$setAuth({ id: `system:${reason}`, role: 'SYSTEM', memberships: [] }));
+    const auth = { id: `system:${reason}`, role: 'SYSTEM', memberships: [] };
+    const identity = `SYSTEM\u0000${auth.id}`;
+    if (options.minLsn !== undefined) this.requireLsn(identity, options.minLsn);
+    const client = guardClient(base.$setAuth(auth));
+    this.replicas?.bind([auth, client], identity, options.primary === true);
+    return client;
   }
 
-  poolStats(): { total: number; idle: number; waiting: number } {
+  /** The WAL position `db`'s reads wait for (its latest write, or the minLsn it was given); null without. */
+  minLsnOf(db: EnhancedClient): string | null {
+    return this.replicas?.minLsnOf(db) ?? null;
+  }
+
+  private requireLsn(identity: string, minLsn: string): void {
+    if (!isLsn(minLsn)) throw new TypeError(`minLsn must be a PostgreSQL LSN such as "0/3000060" (from minLsnOf)`);
+    this.replicas?.require(identity, minLsn);
+  }
+
+  poolStats(): PoolStats {
     const { totalCount, idleCount, waitingCount } = this.appPool;
-    return { total: totalCount, idle: idleCount, waiting: waitingCount };
+    const stats: PoolStats = { total: totalCount, idle: idleCount, waiting: waitingCount };
+    if (this.replicas) stats.servers = this.replicas.stats();
+    return stats;
   }
 
   /** Waits for checked-out connections to be released, then closes the pools. */
   async close(): Promise<void> {
-    await this.appPool.end();
-    if (this.owner && this.owner.pool !== this.appPool) await this.owner.pool.end();
+    await this.replicas?.close();
+    await this.appRouted.end();
+    if (this.owner && this.owner.pool !== this.appRouted) await this.owner.pool.end();
   }
 }

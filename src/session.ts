@@ -15,7 +15,9 @@ import { activeOrgRouter } from './orgs/mode.ts';
  * removed stops working on the user's next request.
  *
  * It reads through the user's own policy client (a user may read their own
- * memberships), so it needs no way around the rules. One indexed query.
+ * memberships), so it needs no way around the rules. One indexed query, on
+ * the primary even with read replicas: a replica could still show a removed
+ * membership for up to DB_REPLICA_MAX_LAG_MS.
  * The result is a `ValidSession`: `createDb` and the API take it without
  * parsing it again.
  *
@@ -33,7 +35,7 @@ export async function loadSession(
     ? await orgs.authorize(identity)
     : parseSessionUser({ id: identity.id, role: identity.role, ...orgOf(identity) });
   const { id } = user;
-  const rows = await createDb(user).clinicMembership.findMany({
+  const rows = await createDb(user, { primary: true }).clinicMembership.findMany({
     where: { userId: id },
     select: { clinicId: true, role: true },
     orderBy: { clinicId: 'asc' },

@@ -76,6 +76,7 @@ describe('createSystemDb', () => {
         'isRetriable',
         'loadSession',
         'policyRejectionDetails',
+        'minLsnOf',
         'poolStats',
         'readDbConfig',
         'redactUrl',

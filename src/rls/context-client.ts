@@ -6,7 +6,8 @@ const TRANSACTION_CONTROL = /^\s*(begin|start\s+transaction|commit|end|rollback|
 /** SQLSTATE classes 08 (connection) and 57P (shutdown) and socket errors: the connection is gone. */
 const BROKEN = /^(08|57P|EPIPE$|ECONNRESET$)/;
 
-const setAuth = (json: string) => `SELECT set_config('${AUTH_SETTING}', ${pg.escapeLiteral(json)}, true)`;
+/** The statement that sets the session context; replica connections (src/replicas/) send it too. */
+export const setAuth = (json: string) => `SELECT set_config('${AUTH_SETTING}', ${pg.escapeLiteral(json)}, true)`;
 
 /**
  * The pg client of the application pool. A statement sent inside a session
