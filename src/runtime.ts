@@ -7,6 +7,7 @@ import { schema } from '../zenstack/schema.ts';
 import { AuditPlugin } from './audit/audit-plugin.ts';
 import type { DbConfig } from './config.ts';
 import { PolicyExplainPlugin } from './explain/rejection.ts';
+import { ConstantPolicyPlugin, fastPathsEnabled } from './fast-path/index.ts';
 import { type BlockedMember, guardClient } from './guard.ts';
 import { PolicyFoldingPlugin } from './policy-folding.ts';
 import { openPool } from './pool.ts';
@@ -27,6 +28,8 @@ export interface DbOptions {
    * The rules show them to ADMIN only; a delete still only marks the row.
    */
   includeDeleted?: boolean;
+  /** The fast paths of src/fast-path (default on; `ACME_DB_FAST_PATHS=0` turns them off). `false`: the plain ZenStack path. */
+  fastPaths?: boolean;
   /**
    * Organization mode (CENTRAL_DATABASE_URL): the organization (id or slug)
    * to work in when the session names none, as the system client must.
@@ -53,13 +56,13 @@ type Kind = 'session' | 'system';
  * level above (whole operations, `onQuery`), before any SQL is built; policy
  * explain is outermost, so it sees every rejection on its way out.
  */
-function pluginsFor(kind: Kind, includeDeleted: boolean, rls: boolean): AnyPlugin[] {
+function pluginsFor(kind: Kind, includeDeleted: boolean, rls: boolean, fast = false): AnyPlugin[] {
   const inner = [new AuditPlugin(), softDeletePlugin({ includeDeleted })];
   if (kind === 'system') return inner;
   return [
     ...(rls ? [new RlsContextPlugin()] : []),
     ...inner,
-    new PolicyPlugin(),
+    fast ? new ConstantPolicyPlugin() : new PolicyPlugin(),
     new PolicyFoldingPlugin(),
     new PolicyExplainPlugin(),
   ];
@@ -97,14 +100,14 @@ export class DbRuntime {
     if (!this.rls) this.owner = { pool: this.appPool, root: this.appRoot };
   }
 
-  private unboundClient(kind: Kind, includeDeleted: boolean): RootClient {
-    const key = `${kind}/${includeDeleted}`;
+  private unboundClient(kind: Kind, includeDeleted: boolean, fast = false): RootClient {
+    const key = `${kind}/${includeDeleted}/${fast}`;
     let client = this.unbound.get(key);
     if (!client) {
       const root = kind === 'session' ? this.appRoot : this.ownerRoot();
       client = root.$setOptions({
         ...root.$options,
-        plugins: pluginsFor(kind, includeDeleted, this.rls),
+        plugins: pluginsFor(kind, includeDeleted, this.rls, fast),
       }) as RootClient;
       this.unbound.set(key, client);
     }
@@ -121,15 +124,16 @@ export class DbRuntime {
 
   createDb(session: SessionInput | null, options: DbOptions = {}): EnhancedClient {
     const includeDeleted = options.includeDeleted === true;
+    const fast = fastPathsEnabled(options.fastPaths);
     const user = session === null ? null : parseSessionUser(session);
     const memberships = user?.memberships.map((m) => `${m.clinicId}\u0001${m.role}`).join('\u0002') ?? '';
-    const key = `${includeDeleted ? 1 : 0}\u0000${user?.role ?? ''}\u0000${user?.id ?? ''}\u0000${memberships}`;
+    const key = `${includeDeleted ? 1 : 0}${fast ? 1 : 0}\u0000${user?.role ?? ''}\u0000${user?.id ?? ''}\u0000${memberships}`;
     let client = this.bound.get(key);
     if (client) {
       // Refresh its place: the map's insertion order is the eviction order.
       this.bound.delete(key);
     } else {
-      const base = this.unboundClient('session', includeDeleted);
+      const base = this.unboundClient('session', includeDeleted, fast);
       client = guardClient(user === null ? base : base.$setAuth(user));
       if (this.bound.size >= this.boundMax) this.bound.delete(this.bound.keys().next().value as string);
     }

@@ -1,0 +1,2 @@
+export { ConstantPolicyPlugin } from './constant-policy-plugin.ts';
+export { debugFallback, fastPathsEnabled } from './switch.ts';
