@@ -205,7 +205,7 @@ describe('writes: same results, errors, audit rows and state', () => {
     expect(counts[1]).toEqual(counts[0]);
     expect(counts[0]).toEqual({ made: { count: 3 }, renamed: { count: 3 }, gone: { count: 3 } });
     expect(
-      await raw.auditLog.count({ where: { model: 'Treatment', action: 'delete', before: { not: null } } }),
+      await raw.auditLog.count({ where: { model: 'Treatment', action: 'delete', recordId: { not: '' } } }),
     ).toBeGreaterThanOrEqual(6);
   });
 });

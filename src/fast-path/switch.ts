@@ -10,7 +10,7 @@ export function fastPathsEnabled(option: boolean | undefined, env = process.env)
   return raw === undefined || raw === '' || raw === '1' || raw === 'true';
 }
 
-const debugOn = () => /(^|,)\s*(acme:\*|acme:fast-path)\s*(,|$)/.test(process.env.DEBUG ?? '');
+const debugOn = (env = process.env) => /(^|,)\s*(acme:\*|acme:fast-path)\s*(,|$)/.test(env.DEBUG ?? '');
 
 /**
  * `DEBUG=acme:fast-path`: why a query took the plain path. Only model and
