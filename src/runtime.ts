@@ -7,7 +7,7 @@ import { schema } from '../zenstack/schema.ts';
 import { AuditPlugin } from './audit/audit-plugin.ts';
 import type { DbConfig } from './config.ts';
 import { PolicyExplainPlugin } from './explain/rejection.ts';
-import { ConstantPolicyPlugin, fastPathsEnabled } from './fast-path/index.ts';
+import { ConstantPolicyPlugin, fastPathsEnabled, PagedFindManyPlugin } from './fast-path/index.ts';
 import { type BlockedMember, guardClient } from './guard.ts';
 import { PolicyFoldingPlugin } from './policy-folding.ts';
 import { openPool } from './pool.ts';
@@ -64,6 +64,7 @@ function pluginsFor(kind: Kind, includeDeleted: boolean, rls: boolean, fast = fa
     ...inner,
     fast ? new ConstantPolicyPlugin() : new PolicyPlugin(),
     new PolicyFoldingPlugin(),
+    ...(fast ? [new PagedFindManyPlugin()] : []), // pages before the rules run (each page statement is judged)
     new PolicyExplainPlugin(),
   ];
 }

@@ -91,6 +91,29 @@ describe('reads: the same rows on both paths', () => {
         }),
     ],
     [
+      'paged: orderBy with ties then id, skip, select with relations',
+      (db) =>
+        db.treatmentsByClinic.findMany({
+          orderBy: [{ priceOverride: 'desc' }, { id: 'desc' }],
+          skip: 1,
+          take: 3,
+          select: { id: true, clinic: { select: { name: true } }, treatment: true },
+        }),
+    ],
+    [
+      'not paged (no orderBy): ZenStack as is',
+      (db) => db.clinic.findMany({ where: { id: t.clinicA.id }, take: 5, include: { patients: true } }),
+    ],
+    [
+      'paged: nothing matches',
+      (db) =>
+        db.clinic.findMany({ where: { id: 'none' }, orderBy: { id: 'asc' }, take: 5, include: { patients: true } }),
+    ],
+    [
+      'paged: patients of clinics (rules that read the row, in both statements)',
+      (db) => db.patient.findMany({ orderBy: { name: 'asc' }, take: 5, include: { clinic: true } }),
+    ],
+    [
       'link filtered by relation',
       (db) => db.treatmentsByClinic.findMany({ where: { clinic: { id: linked.clinic.id } } }),
     ],
@@ -210,12 +233,33 @@ describe('writes: same results, errors, audit rows and state', () => {
   });
 });
 
+describe('findMany({ take, include }) pages ids first', () => {
+  it('sends the ids query, then the relations for those ids only', async () => {
+    const [, fast] = both(t.sessions.admin);
+    sent.length = 0;
+    const page = await fast.clinic.findMany({
+      orderBy: [{ name: 'asc' }, { id: 'asc' }],
+      take: 2,
+      include: { treatmentsByClinic: { include: { treatment: true } } },
+    });
+    const selects = sent.filter((q) => /^select/i.test(q));
+    expect(selects).toHaveLength(2);
+    expect(selects[0]).not.toMatch(/lateral/i);
+    expect(selects[0]).toMatch(/limit/i);
+    expect(selects[1]).toMatch(/lateral/i);
+    expect(selects[1]).not.toMatch(/ limit \$/i);
+    expect(page).toHaveLength(2);
+  });
+});
+
 describe('fallback and switch', () => {
   it('a read whose rule needs the row takes the plain path and says so, without values', async () => {
     vi.stubEnv('DEBUG', 'acme:fast-path');
     const debug = vi.spyOn(console, 'debug').mockImplementation(() => {});
     try {
-      await createDb(t.sessions.staffA).patient.findMany({ where: { email: 'secret@example.com' } });
+      await createDb(t.sessions.staffA, { fastPaths: true }).patient.findMany({
+        where: { email: 'secret@example.com' },
+      });
       const lines = debug.mock.calls.map((c) => String(c[0]));
       expect(lines.some((l) => l.includes('plain path') && l.includes('Patient'))).toBe(true);
       expect(lines.join('\n')).not.toContain('secret@example.com');
