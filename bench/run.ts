@@ -102,6 +102,7 @@ async function measure(cs: Contestant[]) {
   const results: Record<string, Record<string, Summary>> = {};
   const ids = new Map(cs.map((c) => [c.name, [] as string[]]));
   for (const [name, work] of Object.entries(WORKLOADS)) {
+    console.log(`[bench] measuring ${name}`);
     const lat = new Map(cs.map((c) => [c.name, [] as number[]]));
     for (let round = 0; round < ROUNDS; round++) {
       // Interleaved: every round runs each contestant once, in a rotating order, to cancel drift.
@@ -208,6 +209,10 @@ async function main() {
     };
     writeFileSync(path.join(import.meta.dirname, 'results.json'), `${JSON.stringify(out, null, 2)}\n`);
     console.log('[bench] wrote bench/results.json');
+  } catch (err) {
+    // Shown before the database is dropped: dropping it ends the pools' connections noisily.
+    console.error('[bench] failed:', err);
+    throw err;
   } finally {
     await dropDatabase(url).catch(() => {});
     await server?.stop();
