@@ -7,7 +7,13 @@ import { schema } from '../zenstack/schema.ts';
 import { AuditPlugin } from './audit/audit-plugin.ts';
 import type { DbConfig } from './config.ts';
 import { PolicyExplainPlugin } from './explain/rejection.ts';
-import { ConstantPolicyPlugin, fastPathsEnabled, PagedFindManyPlugin } from './fast-path/index.ts';
+import {
+  ConstantPolicyPlugin,
+  fastPathsEnabled,
+  PagedFindManyPlugin,
+  preparedStatementsEnabled,
+  usePreparedStatements,
+} from './fast-path/index.ts';
 import { type BlockedMember, guardClient } from './guard.ts';
 import { PolicyFoldingPlugin } from './policy-folding.ts';
 import { openPool } from './pool.ts';
@@ -97,6 +103,7 @@ export class DbRuntime {
     this.open = options.openPool ?? ((c, role) => openPool(c, undefined, role));
     this.boundMax = options.boundClients ?? BOUND_CLIENTS;
     this.appPool = this.open(config, 'app');
+    if (preparedStatementsEnabled()) usePreparedStatements(this.appPool);
     this.appRoot = buildRootClient(this.appPool);
     if (!this.rls) this.owner = { pool: this.appPool, root: this.appRoot };
   }
@@ -118,6 +125,7 @@ export class DbRuntime {
   private ownerRoot(): RootClient {
     if (!this.owner) {
       const pool = this.open(this.config, 'owner');
+      if (preparedStatementsEnabled()) usePreparedStatements(pool);
       this.owner = { pool, root: buildRootClient(pool) };
     }
     return this.owner.root;
