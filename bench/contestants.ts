@@ -7,13 +7,26 @@ import type { SessionInput } from '@acme/auth';
 import { ZenStackClient } from '@zenstackhq/orm';
 import { PostgresDialect } from '@zenstackhq/orm/dialects/postgres';
 import Decimal from 'decimal.js';
-import { Kysely, PostgresDialect as KyselyPostgresDialect, sql } from 'kysely';
 import { readDbConfig } from '../src/config.ts';
 import { closeDb, createDb, findManyPaged } from '../src/index.ts';
 import { DbRuntime } from '../src/runtime.ts';
-import { type Contestant, money, newPool, refused, requireAdmin, sortPrices, toPageRow } from './contestant-kit.ts';
+import {
+  AUDIT_INSERT_SQL,
+  BULK_ROWS,
+  type Contestant,
+  FILTER_MIN_PRICE,
+  FILTER_TAKE,
+  filteredRow,
+  money,
+  newPool,
+  refused,
+  requireAdmin,
+  sortPrices,
+  toPageRow,
+} from './contestant-kit.ts';
 
 export type { ClinicRow, Contestant, PageRow, PriceRow } from './contestant-kit.ts';
+export { kysely } from './contestant-kysely.ts';
 
 import { schema } from '../zenstack/schema.ts';
 
@@ -41,17 +54,83 @@ export function rawPg(url: string): Contestant {
       );
       return sortPrices(rows.map((r) => ({ ...r, effectivePrice: money(r.effectivePrice) })));
     },
+    // Writes: the row and its audit row in one statement (data-modifying CTE), one implicit transaction.
     async create(s, n) {
       requireAdmin(s);
       const { rows } = await pool.query(
-        `INSERT INTO "Treatment" (id, name, price, "updatedAt") VALUES ($1, $2, $3, now()) RETURNING id`,
-        [`raw-${n}-${process.hrtime.bigint()}`, `bench raw ${n}`, '10.00'],
+        `WITH t AS (INSERT INTO "Treatment" (id, name, price, "updatedAt") VALUES ($1, $2, $3, now()) RETURNING *)
+         ${AUDIT_INSERT_SQL} SELECT $4, $5, 'Treatment', 'create', t.id, NULL, to_jsonb(t) FROM t RETURNING "recordId" AS id`,
+        [`raw-${n}-${process.hrtime.bigint()}`, `bench raw ${n}`, '10.00', s.id, s.role],
       );
       return rows[0].id;
     },
     async update(s, id, n) {
       requireAdmin(s);
-      await pool.query(`UPDATE "Treatment" SET name = $2, "updatedAt" = now() WHERE id = $1`, [id, `renamed ${n}`]);
+      await pool.query(
+        `WITH old AS (SELECT id, name, "updatedAt" FROM "Treatment" WHERE id = $1 FOR UPDATE),
+         t AS (UPDATE "Treatment" SET name = $2, "updatedAt" = now() FROM old WHERE "Treatment".id = old.id
+               RETURNING "Treatment".id, "Treatment".name, "Treatment"."updatedAt")
+         ${AUDIT_INSERT_SQL} SELECT $3, $4, 'Treatment', 'update', t.id,
+           jsonb_build_object('name', old.name, 'updatedAt', old."updatedAt"),
+           jsonb_build_object('name', t.name, 'updatedAt', t."updatedAt") FROM t JOIN old USING (id)`,
+        [id, `renamed ${n}`, s.id, s.role],
+      );
+    },
+    async upsert(s, id, n) {
+      requireAdmin(s);
+      await pool.query(
+        `WITH old AS (SELECT id, name FROM "Treatment" WHERE id = $1 FOR UPDATE),
+         t AS (INSERT INTO "Treatment" (id, name, price, "updatedAt") VALUES ($1, $2, '10.00', now())
+               ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, "updatedAt" = now() RETURNING *)
+         ${AUDIT_INSERT_SQL} SELECT $3, $4, 'Treatment', CASE WHEN old.id IS NULL THEN 'create' ELSE 'update' END, t.id,
+           CASE WHEN old.id IS NULL THEN NULL ELSE jsonb_build_object('name', old.name) END,
+           CASE WHEN old.id IS NULL THEN to_jsonb(t) ELSE jsonb_build_object('name', t.name) END
+         FROM t LEFT JOIN old USING (id)`,
+        [id, `upserted ${n}`, s.id, s.role],
+      );
+    },
+    async softDelete(s, patientId) {
+      requireAdmin(s);
+      await pool.query(
+        `WITH t AS (UPDATE "Patient" SET "deletedAt" = now(), "updatedAt" = now() WHERE id = $1 AND "deletedAt" IS NULL
+               RETURNING id, "deletedAt")
+         ${AUDIT_INSERT_SQL} SELECT $2, $3, 'Patient', 'delete', t.id, jsonb_build_object('deletedAt', NULL),
+           jsonb_build_object('deletedAt', t."deletedAt") FROM t`,
+        [patientId, s.id, s.role],
+      );
+    },
+    async createMany(s, n) {
+      requireAdmin(s);
+      const ids = Array.from({ length: BULK_ROWS }, (_, i) => `rawm-${n}-${i}-${process.hrtime.bigint()}`);
+      await pool.query(
+        `WITH t AS (INSERT INTO "Treatment" (id, name, price, "updatedAt")
+               SELECT id, name, 10.00, now() FROM unnest($1::text[], $2::text[]) AS v(id, name) RETURNING *)
+         ${AUDIT_INSERT_SQL} SELECT $3, $4, 'Treatment', 'create', t.id, NULL, to_jsonb(t) FROM t`,
+        [ids, ids.map((id) => `bulk ${id}`), s.id, s.role],
+      );
+    },
+    async filteredList() {
+      const { rows } = await pool.query(
+        'SELECT id, name, price::text AS price FROM "Treatment" WHERE price >= $1 ORDER BY price DESC, id LIMIT $2',
+        [FILTER_MIN_PRICE, FILTER_TAKE],
+      );
+      return rows.map(filteredRow);
+    },
+    async count(_s, clinicId) {
+      const { rows } = await pool.query('SELECT count(*)::int AS n FROM "TreatmentsByClinic" WHERE "clinicId" = $1', [
+        clinicId,
+      ]);
+      return rows[0].n;
+    },
+    async nestedFindUnique(_s, clinicId) {
+      const { rows } = await pool.query(
+        `SELECT c.id, c.name, COALESCE((
+           SELECT json_agg(json_build_object('id', l.id, 'treatment', json_build_object('id', t.id, 'name', t.name)) ORDER BY l.id)
+           FROM "TreatmentsByClinic" l JOIN "Treatment" t ON t.id = l."treatmentId" WHERE l."clinicId" = c.id), '[]') AS links
+         FROM "Clinic" c WHERE c.id = $1`,
+        [clinicId],
+      );
+      return rows[0] ?? null;
     },
     deniedWrite: (s, id) =>
       refused(async () => {
@@ -59,73 +138,6 @@ export function rawPg(url: string): Contestant {
         await pool.query(`UPDATE "Clinic" SET name = 'x' WHERE id = $1`, [id]);
       }),
     close: () => pool.end(),
-  };
-}
-
-export function kysely(url: string): Contestant {
-  // biome-ignore lint/suspicious/noExplicitAny: an untyped Kysely, as a hand-written query layer would start.
-  const db = new Kysely<any>({ dialect: new KyselyPostgresDialect({ pool: newPool(url) }) });
-  return {
-    name: 'Kysely',
-    findUnique: async (_s, id) =>
-      (await db.selectFrom('Clinic').select(['id', 'name', 'code']).where('id', '=', id).executeTakeFirst()) ?? null,
-    async listPage() {
-      const clinics = await db.selectFrom('Clinic').select(['id']).orderBy('name').orderBy('id').limit(50).execute();
-      const links = await db
-        .selectFrom('TreatmentsByClinic as tbc')
-        .innerJoin('Treatment as t', 't.id', 'tbc.treatmentId')
-        .select(['tbc.id', 'tbc.clinicId', 't.id as treatmentId', 't.name as treatmentName'])
-        .where(
-          'tbc.clinicId',
-          'in',
-          clinics.map((c) => c.id),
-        )
-        .orderBy('tbc.id')
-        .execute();
-      return clinics.map((c) => ({
-        id: c.id,
-        links: links
-          .filter((l) => l.clinicId === c.id)
-          .map(({ id, treatmentId, treatmentName }) => ({ id, treatmentId, treatmentName })),
-      }));
-    },
-    async clinicTreatments(_s, clinicId) {
-      const rows = await db
-        .selectFrom('TreatmentsByClinic as tbc')
-        .innerJoin('Treatment as t', 't.id', 'tbc.treatmentId')
-        .select(['t.id as treatmentId', sql<string>`COALESCE(tbc."priceOverride", t.price)::text`.as('effectivePrice')])
-        .where('tbc.clinicId', '=', clinicId)
-        .execute();
-      return sortPrices(rows.map((r) => ({ treatmentId: r.treatmentId, effectivePrice: money(r.effectivePrice) })));
-    },
-    async create(s, n) {
-      requireAdmin(s);
-      const row = await db
-        .insertInto('Treatment')
-        .values({
-          id: `ky-${n}-${process.hrtime.bigint()}`,
-          name: `bench ky ${n}`,
-          price: '10.00',
-          updatedAt: sql`now()`,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      return row.id;
-    },
-    async update(s, id, n) {
-      requireAdmin(s);
-      await db
-        .updateTable('Treatment')
-        .set({ name: `renamed ${n}`, updatedAt: sql`now()` })
-        .where('id', '=', id)
-        .execute();
-    },
-    deniedWrite: (s, id) =>
-      refused(async () => {
-        requireAdmin(s);
-        await db.updateTable('Clinic').set({ name: 'x' }).where('id', '=', id).execute();
-      }),
-    close: () => db.destroy(),
   };
 }
 
@@ -186,6 +198,56 @@ export function zenstackOps(
         guard(s);
         await clientFor(s).clinic.update({ where: { id }, data: { name: 'x' } });
       }),
+    async filteredList(s) {
+      const rows = await clientFor(s).treatment.findMany({
+        where: { price: { gte: FILTER_MIN_PRICE } },
+        orderBy: [{ price: 'desc' }, { id: 'asc' }],
+        take: FILTER_TAKE,
+        select: { id: true, name: true, price: true },
+      });
+      return rows.map(filteredRow);
+    },
+    count: (s, clinicId) => clientFor(s).treatmentsByClinic.count({ where: { clinicId } }),
+    async nestedFindUnique(s, clinicId) {
+      const c = await clientFor(s).clinic.findUnique({
+        where: { id: clinicId },
+        select: {
+          id: true,
+          name: true,
+          treatmentsByClinic: {
+            orderBy: { id: 'asc' },
+            select: { id: true, treatment: { select: { id: true, name: true } } },
+          },
+        },
+      });
+      return c && { id: c.id, name: c.name, links: c.treatmentsByClinic };
+    },
+    async upsert(s, id, n) {
+      guard(s);
+      await clientFor(s).treatment.upsert({
+        where: { id },
+        create: { id, name: `upserted ${n}`, price: new Decimal('10.00') },
+        update: { name: `upserted ${n}` },
+      });
+    },
+    async softDelete(s, patientId) {
+      guard(s);
+      // The product's soft-delete plugin turns the delete into `SET "deletedAt"`; the bare ORM has no plugin.
+      if (byHand)
+        await clientFor(s).patient.update({
+          where: { id: patientId, deletedAt: null },
+          data: { deletedAt: new Date() },
+        });
+      else await clientFor(s).patient.delete({ where: { id: patientId } });
+    },
+    async createMany(s, n) {
+      guard(s);
+      const data = Array.from({ length: BULK_ROWS }, (_, i) => ({
+        name: `bulk ${name} ${n} ${i}`,
+        price: new Decimal('10.00'),
+      }));
+      await clientFor(s).treatment.createMany({ data });
+    },
     close,
   };
 }
@@ -211,6 +273,16 @@ export function product(): Contestant {
     (s) => createDb(s) as unknown as ReturnType<typeof plainClient>,
     false,
     closeDb,
+  );
+}
+
+/** The product with every fast path off (`createDb(s, { fastPaths: false })`): the plain ZenStack path, "before". */
+export function productPlain(): Contestant {
+  return zenstackOps(
+    'createDb, fast paths off',
+    (s) => createDb(s, { fastPaths: false }) as unknown as ReturnType<typeof plainClient>,
+    false,
+    async () => {}, // shares the product's runtime, which product() closes
   );
 }
 

@@ -4,10 +4,12 @@ export interface Sizes {
   clinics: number;
   treatments: number;
   links: number;
+  /** Patients for the soft-delete workload: each call deletes a fresh one. */
+  patients: number;
 }
 
-export const FULL: Sizes = { clinics: 10_000, treatments: 500, links: 200_000 };
-export const QUICK: Sizes = { clinics: 1_000, treatments: 100, links: 10_000 };
+export const FULL: Sizes = { clinics: 10_000, treatments: 500, links: 200_000, patients: 12_000 };
+export const QUICK: Sizes = { clinics: 1_000, treatments: 100, links: 10_000, patients: 3_000 };
 
 /**
  * Bulk-loads the dataset with set-based SQL (generate_series), not row by row.
@@ -28,6 +30,10 @@ export async function loadDataset(pool: pg.Pool, s: Sizes): Promise<void> {
            't' || lpad((((c * ${perClinic} + k) % ${s.treatments}) + 1)::text, 4, '0'),
            CASE WHEN k % 3 = 0 THEN ((c + k) % 300 + 9.9)::numeric(10,2) END, now()
     FROM generate_series(1, ${s.clinics}) c, generate_series(0, ${perClinic - 1}) k;
+    INSERT INTO "Patient" (id, name, email, "updatedAt", "clinicId")
+    SELECT 'p' || lpad(i::text, 6, '0'), 'Patient ' || i, 'patient' || i || '@example.com', now(),
+           'c' || lpad(((i % ${s.clinics}) + 1)::text, 6, '0')
+    FROM generate_series(1, ${s.patients}) i;
     ANALYZE;
   `);
 }

@@ -13,7 +13,7 @@ import { createScratchDatabase, dropDatabase } from '../scripts/lib/database.ts'
 import { deployMigrations } from '../scripts/lib/migrate.ts';
 import { startTestServer } from '../tests/support/postgres-server.ts';
 import type { Contestant } from './contestant-kit.ts';
-import { product, zenstackNoPolicies } from './contestants.ts';
+import { product, productPlain, zenstackNoPolicies } from './contestants.ts';
 import { loadDataset, QUICK } from './dataset.ts';
 
 const { values } = parseArgs({
@@ -31,6 +31,11 @@ const WORKLOADS: Record<string, (c: Contestant, i: number, id: string) => Promis
   create: (c, i) => c.create(ADMIN, i),
   update: (c, i, id) => c.update(ADMIN, id, i),
   deniedWrite: (c, i) => c.deniedWrite(USER, clinicId(i)),
+  filteredList: (c) => c.filteredList(USER),
+  count: (c, i) => c.count(USER, clinicId(i)),
+  nestedFindUnique: (c, i) => c.nestedFindUnique(USER, clinicId(i)),
+  upsert: (c, i) => c.upsert(ADMIN, `prof-ups-${i % 20}`, i),
+  createMany: (c, i) => c.createMany(ADMIN, i),
 };
 
 interface ProfileNode {
@@ -40,7 +45,7 @@ interface ProfileNode {
 }
 
 const BUCKETS: [string, RegExp][] = [
-  ['@acme/db (src/)', /\/main\/src\/|\/src\/(audit|client|guard|soft-delete)/],
+  ['@acme/db (src/)', /\/main\/src\/|\/src\/(audit|client|guard|soft-delete|fast-path|rules|policy-folding|runtime)/],
   ['plugin-policy', /plugin-policy/],
   ['plugin-soft-delete', /plugin-soft-delete/],
   ['ZenStack ORM', /@zenstackhq\+orm|@zenstackhq\/orm/],
@@ -109,7 +114,7 @@ async function main() {
     await loadDataset(pool, QUICK);
     await pool.end();
     console.log(`# CPU profile of "${workload}" (${values.seconds} s each, quick dataset)`);
-    for (const c of [zenstackNoPolicies(url), product()]) {
+    for (const c of [zenstackNoPolicies(url), productPlain(), product()]) {
       const target = await c.create(ADMIN, -1);
       await profileOne(c, (i) => run(c, i, target), Number(values.seconds));
       await c.close();

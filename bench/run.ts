@@ -17,7 +17,15 @@ import { APP_ROLE } from '../src/rls/names.ts';
 import { startTestServer } from '../tests/support/postgres-server.ts';
 import { mixedAtConcurrency } from './concurrency.ts';
 import { drizzleOrm } from './contestant-drizzle.ts';
-import { type Contestant, kysely, product, productWithRls, rawPg, zenstackNoPolicies } from './contestants.ts';
+import {
+  type Contestant,
+  kysely,
+  product,
+  productPlain,
+  productWithRls,
+  rawPg,
+  zenstackNoPolicies,
+} from './contestants.ts';
 import { FULL, loadDataset, QUICK } from './dataset.ts';
 import { prisma7 } from './prisma7/contestant.ts';
 import { fmt, ratios, type Summary, summarize } from './stats.ts';
@@ -44,6 +52,12 @@ async function assertSameResults(cs: Contestant[]) {
     ['listPage', (c: Contestant) => c.listPage(USER)],
     ['clinicTreatments', (c: Contestant) => c.clinicTreatments(USER, clinicId(42))],
     ['deniedWrite', (c: Contestant) => c.deniedWrite(USER, clinicId(1))],
+    ['filteredList', (c: Contestant) => c.filteredList(USER)],
+    ['count', (c: Contestant) => c.count(USER, clinicId(42))],
+    ['nestedFindUnique', (c: Contestant) => c.nestedFindUnique(USER, clinicId(42))],
+    // Writes a USER may not make: every contestant must refuse them too.
+    ['deniedUpsert', (c: Contestant) => refusedCall(() => c.upsert(USER, 'denied-upsert', 0))],
+    ['deniedSoftDelete', (c: Contestant) => refusedCall(() => c.softDelete(USER, patientId(0)))],
   ];
   for (const [label, run] of checks) {
     const [first, ...rest] = await Promise.all(cs.map(run));
@@ -51,9 +65,18 @@ async function assertSameResults(cs: Contestant[]) {
       if (canon(r) !== canon(first))
         throw new Error(`${cs[i + 1]?.name} returned different ${label} rows than ${cs[0]?.name}`);
     }
-    if (label === 'deniedWrite' && first !== true) throw new Error('a USER write was not refused');
+    if (label.startsWith('denied') && first !== true) throw new Error(`a USER write was not refused (${label})`);
   }
 }
+
+const refusedCall = (p: () => Promise<unknown>) =>
+  p().then(
+    () => false,
+    () => true,
+  );
+const patientId = (i: number) => `p${String((i % sizes.patients) + 1).padStart(6, '0')}`;
+/** Every soft delete takes a patient no call has deleted yet (patient 1 is kept for the USER check). */
+let nextPatient = 1;
 
 type Workload = (c: Contestant, i: number, ids: string[]) => Promise<unknown>;
 const WORKLOADS: Record<string, Workload> = {
@@ -63,12 +86,23 @@ const WORKLOADS: Record<string, Workload> = {
   create: async (c, i, ids) => ids.push(await c.create(ADMIN, i)),
   update: (c, i, ids) => c.update(ADMIN, ids[i % ids.length] as string, i),
   deniedWrite: (c, i) => c.deniedWrite(USER, clinicId(i)),
+  filteredList: (c) => c.filteredList(USER),
+  count: (c, i) => c.count(USER, clinicId(i * 13)),
+  nestedFindUnique: (c, i) => c.nestedFindUnique(USER, clinicId(i * 29)),
+  // The first calls create, the rest update: a contestant's ids cycle through 20.
+  upsert: (c, i) => c.upsert(ADMIN, `ups-${c.name.replace(/\W+/g, '')}-${i % 20}`, i),
+  softDelete: (c) => c.softDelete(ADMIN, patientId(nextPatient++)),
+  // Last: it grows the Treatment table by its rows.
+  createMany: (c, i) => c.createMany(ADMIN, i),
 };
+/** Calls per contestant and round where one call is heavy. */
+const PER_ROUND_OF: Record<string, number> = { createMany: quick ? 2 : 4 };
 
 async function measure(cs: Contestant[]) {
   const results: Record<string, Record<string, Summary>> = {};
   const ids = new Map(cs.map((c) => [c.name, [] as string[]]));
   for (const [name, work] of Object.entries(WORKLOADS)) {
+    console.log(`[bench] measuring ${name}`);
     const lat = new Map(cs.map((c) => [c.name, [] as number[]]));
     for (let round = 0; round < ROUNDS; round++) {
       // Interleaved: every round runs each contestant once, in a rotating order, to cancel drift.
@@ -76,7 +110,8 @@ async function measure(cs: Contestant[]) {
         const c = cs[(round + k) % cs.length] as Contestant;
         const mine = ids.get(c.name) as string[];
         const started = performance.now();
-        for (let i = 0; i < PER_ROUND && performance.now() - started < ROUND_BUDGET_MS; i++) {
+        const calls = PER_ROUND_OF[name] ?? PER_ROUND;
+        for (let i = 0; i < calls && performance.now() - started < ROUND_BUDGET_MS; i++) {
           const t = performance.now();
           await work(c, round * PER_ROUND + i, mine);
           if (round > 0) lat.get(c.name)?.push(performance.now() - t); // round 0 warms up
@@ -119,6 +154,7 @@ async function main() {
       drizzleOrm(url),
       zenstackNoPolicies(url),
       product(),
+      productPlain(),
       productWithRls(url, appUrl(url, login)),
     ];
     await assertSameResults(cs);
@@ -173,6 +209,10 @@ async function main() {
     };
     writeFileSync(path.join(import.meta.dirname, 'results.json'), `${JSON.stringify(out, null, 2)}\n`);
     console.log('[bench] wrote bench/results.json');
+  } catch (err) {
+    // Shown before the database is dropped: dropping it ends the pools' connections noisily.
+    console.error('[bench] failed:', err);
+    throw err;
   } finally {
     await dropDatabase(url).catch(() => {});
     await server?.stop();

@@ -1,7 +1,8 @@
 import { type AnyPlugin, ORMError, ORMErrorReason, QueryUtils } from '@zenstackhq/orm';
 import type { SchemaDef } from '@zenstackhq/orm/schema';
+import type { Expression } from '@zenstackhq/schema';
 import { policyRejection } from './errors.ts';
-import { perModel } from './per-model.ts';
+import { evaluate as evaluateRule, modelRules } from './rules/index.ts';
 
 /**
  * Answers a write the rules forbid for this session without a database round
@@ -68,95 +69,12 @@ function deniedOutcome(model: string, operation: string): unknown {
   throw notFound;
 }
 
-interface Expr {
-  kind: string;
-  [key: string]: unknown;
-}
-interface Rule {
-  allow: boolean;
-  operations: string[];
-  condition: Expr;
-}
-
-const UNKNOWN = Symbol('unknown');
+/** The session-only evaluation, for callers holding untyped expressions (src/explain reads its own rule list). */
+export const evaluate = (expr: { kind: string }, auth: unknown): unknown => evaluateRule(expr as Expression, auth);
 
 /** True when the rules deny `action` on `model` whatever the row, judging by `auth` alone. */
 export function deniedForSession(schema: SchemaDef, model: string, action: string, auth: unknown): boolean {
-  const rules = rulesOf(schema, model).filter((r) => r.operations.includes(action) || r.operations.includes('all'));
-  if (rules.some((r) => !r.allow && evaluate(r.condition, auth) === true)) return true;
-  return rules.filter((r) => r.allow).every((r) => evaluate(r.condition, auth) === false);
-}
-
-const rulesOf = perModel((schema, model): Rule[] =>
-  (QueryUtils.requireModel(schema, model).attributes ?? [])
-    .filter((a) => a.name === '@@allow' || a.name === '@@deny')
-    .map((a) => {
-      const [operation, condition] = (a.args ?? []).map((arg) => arg.value as unknown as Expr);
-      return {
-        allow: a.name === '@@allow',
-        operations: String(operation?.value ?? '')
-          .split(',')
-          .map((o) => o.trim()),
-        condition: condition ?? { kind: 'literal', value: false },
-      };
-    }),
-);
-
-/** Evaluates what the session alone decides; anything touching a row is UNKNOWN. */
-export function evaluate(expr: Expr, auth: unknown): unknown {
-  switch (expr.kind) {
-    case 'literal':
-      return expr.value;
-    case 'null':
-      return null;
-    case 'array': {
-      const items = (expr.items as Expr[]).map((i) => evaluate(i, auth));
-      return items.includes(UNKNOWN) ? UNKNOWN : items;
-    }
-    case 'call':
-      return expr.function === 'auth' ? (auth ?? null) : UNKNOWN;
-    case 'member': {
-      let value = evaluate(expr.receiver as Expr, auth);
-      if (value === UNKNOWN) return UNKNOWN;
-      for (const m of expr.members as string[]) value = value == null ? null : (value as Record<string, unknown>)[m];
-      return value === undefined ? null : value;
-    }
-    case 'unary': {
-      const value = evaluate(expr.operand as Expr, auth);
-      return value === UNKNOWN ? UNKNOWN : !value;
-    }
-    case 'binary':
-      return binary(expr, auth);
-    default:
-      return UNKNOWN; // field, this, binding: they need the row
-  }
-}
-
-function binary(expr: Expr, auth: unknown): unknown {
-  const op = expr.op as string;
-  const left = evaluate(expr.left as Expr, auth);
-  if (op === '&&' || op === '||') {
-    const decisive = op === '||';
-    if (left === decisive) return decisive;
-    const right = evaluate(expr.right as Expr, auth);
-    if (right === decisive) return decisive;
-    return left === UNKNOWN || right === UNKNOWN ? UNKNOWN : !decisive;
-  }
-  if (op === '?' || op === '!' || op === '^') {
-    // Collection predicates: over an empty (or missing) collection the answer needs no row.
-    if (left === UNKNOWN || (Array.isArray(left) && left.length > 0)) return UNKNOWN;
-    return op !== '?';
-  }
-  const right = evaluate(expr.right as Expr, auth);
-  if (left === UNKNOWN || right === UNKNOWN) return UNKNOWN;
-  switch (op) {
-    case '==':
-      return (left ?? null) === (right ?? null);
-    case '!=':
-      return (left ?? null) !== (right ?? null);
-    case 'in':
-      return Array.isArray(right) && right.includes(left);
-    default:
-      return UNKNOWN;
-  }
+  const rules = modelRules(schema, model).filter((r) => r.operations.includes(action) || r.operations.includes('all'));
+  if (rules.some((r) => !r.allow && evaluateRule(r.condition, auth) === true)) return true;
+  return rules.filter((r) => r.allow).every((r) => evaluateRule(r.condition, auth) === false);
 }

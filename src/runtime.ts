@@ -8,6 +8,13 @@ import { schema } from '../zenstack/schema.ts';
 import { AuditPlugin } from './audit/audit-plugin.ts';
 import type { DbConfig } from './config.ts';
 import { PolicyExplainPlugin } from './explain/rejection.ts';
+import {
+  ConstantPolicyPlugin,
+  fastPathsEnabled,
+  PagedFindManyPlugin,
+  preparedStatementsEnabled,
+  usePreparedStatements,
+} from './fast-path/index.ts';
 import { type BlockedMember, guardClient } from './guard.ts';
 import { NestedWriteParentPlugin } from './nested-write-parent.ts';
 import { observePool } from './observability/metrics.ts';
@@ -45,6 +52,8 @@ export interface DbOptions {
    * earlier request, e.g. carried in a cookie). Ignored without replicas.
    */
   minLsn?: string;
+  /** The fast paths of src/fast-path (default on; `ACME_DB_FAST_PATHS=0` turns them off). `false`: the plain ZenStack path. */
+  fastPaths?: boolean;
 }
 
 export interface PoolStats {
@@ -74,15 +83,16 @@ type Kind = 'session' | 'system';
  * level above (whole operations, `onQuery`), before any SQL is built; policy
  * explain is outermost, so it sees every rejection on its way out.
  */
-function pluginsFor(kind: Kind, includeDeleted: boolean, rls: boolean): AnyPlugin[] {
+function pluginsFor(kind: Kind, includeDeleted: boolean, rls: boolean, fast = false): AnyPlugin[] {
   const inner = [new AuditPlugin(), softDeletePlugin({ includeDeleted }), softDeleteWriteScope()];
   if (kind === 'system') return withObservability(kind, inner);
   return withObservability(kind, [
     ...(rls ? [new RlsContextPlugin()] : []),
     ...inner,
-    new PolicyPlugin(),
+    fast ? new ConstantPolicyPlugin() : new PolicyPlugin(),
     new NestedWriteParentPlugin(),
     new PolicyFoldingPlugin(),
+    ...(fast ? [new PagedFindManyPlugin()] : []), // pages before the rules run (each page statement is judged)
     new PolicyExplainPlugin(),
   ]);
 }
@@ -125,19 +135,23 @@ export class DbRuntime {
     this.replicas = ReplicaRouting.fromConfig(config);
     this.appPool = this.open(config, 'app');
     observePool('app', this.appPool);
+    if (preparedStatementsEnabled()) usePreparedStatements(this.appPool);
     this.appRouted = this.routed(this.appPool, 'app');
     this.appRoot = buildRootClient(this.appRouted);
     if (!this.rls) this.owner = { pool: this.appRouted, root: this.appRoot };
   }
 
-  private unboundClient(kind: Kind, includeDeleted: boolean): RootClient {
-    const key = `${kind}/${includeDeleted}`;
+  private unboundClient(kind: Kind, includeDeleted: boolean, fast = false): RootClient {
+    const key = `${kind}/${includeDeleted}/${fast}`;
     let client = this.unbound.get(key);
     if (!client) {
       const root = kind === 'session' ? this.appRoot : this.ownerRoot();
       client = root.$setOptions({
         ...root.$options,
-        plugins: [...pluginsFor(kind, includeDeleted, this.rls), ...(this.replicas ? [this.replicas.plugin] : [])],
+        plugins: [
+          ...pluginsFor(kind, includeDeleted, this.rls, fast),
+          ...(this.replicas ? [this.replicas.plugin] : []),
+        ],
       }) as RootClient;
       this.unbound.set(key, client);
     }
@@ -148,6 +162,7 @@ export class DbRuntime {
     if (!this.owner) {
       const ownerPool = this.open(this.config, 'owner');
       observePool('owner', ownerPool);
+      if (preparedStatementsEnabled()) usePreparedStatements(ownerPool);
       const pool = this.routed(ownerPool, 'owner');
       this.owner = { pool, root: buildRootClient(pool) };
     }
@@ -165,17 +180,18 @@ export class DbRuntime {
 
   createDb(session: SessionInput | null, options: DbOptions = {}): EnhancedClient {
     const includeDeleted = options.includeDeleted === true;
+    const fast = fastPathsEnabled(options.fastPaths);
     const user = session === null ? null : parseSessionUser(session);
     const identity = `${user?.role ?? ''}\u0000${user?.id ?? ''}`;
     if (options.minLsn !== undefined) this.requireLsn(identity, options.minLsn);
     const memberships = user?.memberships.map((m) => `${m.clinicId}\u0001${m.role}`).join('\u0002') ?? '';
-    const key = `${includeDeleted ? 1 : 0}${options.primary ? 'p' : ''}\u0000${identity}\u0000${memberships}`;
+    const key = `${includeDeleted ? 1 : 0}${fast ? 1 : 0}${options.primary ? 'p' : ''}\u0000${identity}\u0000${memberships}`;
     let client = this.bound.get(key);
     if (client) {
       // Refresh its place: the map's insertion order is the eviction order.
       this.bound.delete(key);
     } else {
-      const base = this.unboundClient('session', includeDeleted);
+      const base = this.unboundClient('session', includeDeleted, fast);
       // Routing finds a client by its auth object: with replicas each bound client gets its own
       // (a ValidSession is passed through as is, and `{ primary }` must not leak into its other clients).
       const auth = user && this.replicas ? Object.freeze({ ...user }) : user;

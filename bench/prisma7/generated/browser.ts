@@ -32,3 +32,13 @@ export type Treatment = Prisma.TreatmentModel
  * 
  */
 export type TreatmentsByClinic = Prisma.TreatmentsByClinicModel
+/**
+ * Model Patient
+ * 
+ */
+export type Patient = Prisma.PatientModel
+/**
+ * Model AuditLog
+ * 
+ */
+export type AuditLog = Prisma.AuditLogModel

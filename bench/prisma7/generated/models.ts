@@ -11,4 +11,6 @@
 export type * from './models/Clinic.ts'
 export type * from './models/Treatment.ts'
 export type * from './models/TreatmentsByClinic.ts'
+export type * from './models/Patient.ts'
+export type * from './models/AuditLog.ts'
 export type * from './commonInputTypes.ts'

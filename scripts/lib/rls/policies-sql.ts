@@ -1,5 +1,6 @@
 import type { SchemaDef } from '@zenstackhq/orm/schema';
 import { APP_ROLE } from '../../../src/rls/names.ts';
+import { fieldRules, modelRules } from '../../../src/rules/index.ts';
 import { type Expr, quoteIdent, quoteLiteral, ruleToSql, UnsupportedRuleError } from './expression-sql.ts';
 
 type Operation = 'create' | 'read' | 'update' | 'post-update' | 'delete';
@@ -54,31 +55,18 @@ GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${APP_ROLE};`;
 }
 
 function rulesOf(schema: SchemaDef, model: string): Rule[] {
-  const def = schema.models[model];
-  if (!def) throw new Error(`unknown model ${model}`);
-  for (const field of Object.values(def.fields)) {
-    const fieldRule = field.attributes?.find((a) => a.name === '@allow' || a.name === '@deny');
-    if (fieldRule) {
-      throw new UnsupportedRuleError(
-        `${model}.${field.name} ${fieldRule.name}(...): field-level rules have no row-level-security form; express it as a model rule (e.g. a post-update @@deny)`,
-      );
-    }
+  const fieldRule = fieldRules(schema, model)[0];
+  if (fieldRule) {
+    throw new UnsupportedRuleError(
+      `${model}.${fieldRule.field} ${fieldRule.attribute}(...): field-level rules have no row-level-security form; express it as a model rule (e.g. a post-update @@deny)`,
+    );
   }
-  return (def.attributes ?? [])
-    .filter((a) => a.name === '@@allow' || a.name === '@@deny')
-    .map((a, i) => {
-      const [ops, condition] = (a.args ?? []).map((arg) => arg.value as unknown as Expr);
-      const raw = String(ops?.value ?? '')
-        .split(',')
-        .map((o) => o.trim());
-      const operations = raw.flatMap((o) => (o === 'all' ? ALL : [o as Operation]));
-      return {
-        allow: a.name === '@@allow',
-        operations,
-        condition: condition as Expr,
-        label: `${model} ${a.name}('${raw.join(',')}', ...) (rule ${i + 1})`,
-      };
-    });
+  return modelRules(schema, model).map((r) => ({
+    allow: r.allow,
+    operations: r.operations.flatMap((o) => (o === 'all' ? ALL : [o as Operation])),
+    condition: r.condition,
+    label: `${model} ${r.attribute}('${r.operations.join(',')}', ...) (rule ${r.index})`,
+  }));
 }
 
 function translate(schema: SchemaDef, model: string, rule: Rule): string {

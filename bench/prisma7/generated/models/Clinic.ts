@@ -182,6 +182,7 @@ export type ClinicWhereInput = {
   code?: Prisma.StringFilter<"Clinic"> | string
   createdAt?: Prisma.DateTimeFilter<"Clinic"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Clinic"> | Date | string
+  patients?: Prisma.PatientListRelationFilter
   treatmentsByClinic?: Prisma.TreatmentsByClinicListRelationFilter
 }
 
@@ -191,6 +192,7 @@ export type ClinicOrderByWithRelationInput = {
   code?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
+  patients?: Prisma.PatientOrderByRelationAggregateInput
   treatmentsByClinic?: Prisma.TreatmentsByClinicOrderByRelationAggregateInput
 }
 
@@ -203,6 +205,7 @@ export type ClinicWhereUniqueInput = Prisma.AtLeast<{
   name?: Prisma.StringFilter<"Clinic"> | string
   createdAt?: Prisma.DateTimeFilter<"Clinic"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Clinic"> | Date | string
+  patients?: Prisma.PatientListRelationFilter
   treatmentsByClinic?: Prisma.TreatmentsByClinicListRelationFilter
 }, "id" | "code">
 
@@ -234,6 +237,7 @@ export type ClinicCreateInput = {
   code: string
   createdAt?: Date | string
   updatedAt?: Date | string
+  patients?: Prisma.PatientCreateNestedManyWithoutClinicInput
   treatmentsByClinic?: Prisma.TreatmentsByClinicCreateNestedManyWithoutClinicInput
 }
 
@@ -243,6 +247,7 @@ export type ClinicUncheckedCreateInput = {
   code: string
   createdAt?: Date | string
   updatedAt?: Date | string
+  patients?: Prisma.PatientUncheckedCreateNestedManyWithoutClinicInput
   treatmentsByClinic?: Prisma.TreatmentsByClinicUncheckedCreateNestedManyWithoutClinicInput
 }
 
@@ -252,6 +257,7 @@ export type ClinicUpdateInput = {
   code?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  patients?: Prisma.PatientUpdateManyWithoutClinicNestedInput
   treatmentsByClinic?: Prisma.TreatmentsByClinicUpdateManyWithoutClinicNestedInput
 }
 
@@ -261,6 +267,7 @@ export type ClinicUncheckedUpdateInput = {
   code?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  patients?: Prisma.PatientUncheckedUpdateManyWithoutClinicNestedInput
   treatmentsByClinic?: Prisma.TreatmentsByClinicUncheckedUpdateManyWithoutClinicNestedInput
 }
 
@@ -339,12 +346,27 @@ export type ClinicUpdateOneRequiredWithoutTreatmentsByClinicNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.ClinicUpdateToOneWithWhereWithoutTreatmentsByClinicInput, Prisma.ClinicUpdateWithoutTreatmentsByClinicInput>, Prisma.ClinicUncheckedUpdateWithoutTreatmentsByClinicInput>
 }
 
+export type ClinicCreateNestedOneWithoutPatientsInput = {
+  create?: Prisma.XOR<Prisma.ClinicCreateWithoutPatientsInput, Prisma.ClinicUncheckedCreateWithoutPatientsInput>
+  connectOrCreate?: Prisma.ClinicCreateOrConnectWithoutPatientsInput
+  connect?: Prisma.ClinicWhereUniqueInput
+}
+
+export type ClinicUpdateOneRequiredWithoutPatientsNestedInput = {
+  create?: Prisma.XOR<Prisma.ClinicCreateWithoutPatientsInput, Prisma.ClinicUncheckedCreateWithoutPatientsInput>
+  connectOrCreate?: Prisma.ClinicCreateOrConnectWithoutPatientsInput
+  upsert?: Prisma.ClinicUpsertWithoutPatientsInput
+  connect?: Prisma.ClinicWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.ClinicUpdateToOneWithWhereWithoutPatientsInput, Prisma.ClinicUpdateWithoutPatientsInput>, Prisma.ClinicUncheckedUpdateWithoutPatientsInput>
+}
+
 export type ClinicCreateWithoutTreatmentsByClinicInput = {
   id: string
   name: string
   code: string
   createdAt?: Date | string
   updatedAt?: Date | string
+  patients?: Prisma.PatientCreateNestedManyWithoutClinicInput
 }
 
 export type ClinicUncheckedCreateWithoutTreatmentsByClinicInput = {
@@ -353,6 +375,7 @@ export type ClinicUncheckedCreateWithoutTreatmentsByClinicInput = {
   code: string
   createdAt?: Date | string
   updatedAt?: Date | string
+  patients?: Prisma.PatientUncheckedCreateNestedManyWithoutClinicInput
 }
 
 export type ClinicCreateOrConnectWithoutTreatmentsByClinicInput = {
@@ -377,6 +400,7 @@ export type ClinicUpdateWithoutTreatmentsByClinicInput = {
   code?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  patients?: Prisma.PatientUpdateManyWithoutClinicNestedInput
 }
 
 export type ClinicUncheckedUpdateWithoutTreatmentsByClinicInput = {
@@ -385,6 +409,59 @@ export type ClinicUncheckedUpdateWithoutTreatmentsByClinicInput = {
   code?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  patients?: Prisma.PatientUncheckedUpdateManyWithoutClinicNestedInput
+}
+
+export type ClinicCreateWithoutPatientsInput = {
+  id: string
+  name: string
+  code: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  treatmentsByClinic?: Prisma.TreatmentsByClinicCreateNestedManyWithoutClinicInput
+}
+
+export type ClinicUncheckedCreateWithoutPatientsInput = {
+  id: string
+  name: string
+  code: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  treatmentsByClinic?: Prisma.TreatmentsByClinicUncheckedCreateNestedManyWithoutClinicInput
+}
+
+export type ClinicCreateOrConnectWithoutPatientsInput = {
+  where: Prisma.ClinicWhereUniqueInput
+  create: Prisma.XOR<Prisma.ClinicCreateWithoutPatientsInput, Prisma.ClinicUncheckedCreateWithoutPatientsInput>
+}
+
+export type ClinicUpsertWithoutPatientsInput = {
+  update: Prisma.XOR<Prisma.ClinicUpdateWithoutPatientsInput, Prisma.ClinicUncheckedUpdateWithoutPatientsInput>
+  create: Prisma.XOR<Prisma.ClinicCreateWithoutPatientsInput, Prisma.ClinicUncheckedCreateWithoutPatientsInput>
+  where?: Prisma.ClinicWhereInput
+}
+
+export type ClinicUpdateToOneWithWhereWithoutPatientsInput = {
+  where?: Prisma.ClinicWhereInput
+  data: Prisma.XOR<Prisma.ClinicUpdateWithoutPatientsInput, Prisma.ClinicUncheckedUpdateWithoutPatientsInput>
+}
+
+export type ClinicUpdateWithoutPatientsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  code?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  treatmentsByClinic?: Prisma.TreatmentsByClinicUpdateManyWithoutClinicNestedInput
+}
+
+export type ClinicUncheckedUpdateWithoutPatientsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  code?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  treatmentsByClinic?: Prisma.TreatmentsByClinicUncheckedUpdateManyWithoutClinicNestedInput
 }
 
 
@@ -393,10 +470,12 @@ export type ClinicUncheckedUpdateWithoutTreatmentsByClinicInput = {
  */
 
 export type ClinicCountOutputType = {
+  patients: number
   treatmentsByClinic: number
 }
 
 export type ClinicCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  patients?: boolean | ClinicCountOutputTypeCountPatientsArgs
   treatmentsByClinic?: boolean | ClinicCountOutputTypeCountTreatmentsByClinicArgs
 }
 
@@ -413,6 +492,13 @@ export type ClinicCountOutputTypeDefaultArgs<ExtArgs extends runtime.Types.Exten
 /**
  * ClinicCountOutputType without action
  */
+export type ClinicCountOutputTypeCountPatientsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.PatientWhereInput
+}
+
+/**
+ * ClinicCountOutputType without action
+ */
 export type ClinicCountOutputTypeCountTreatmentsByClinicArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   where?: Prisma.TreatmentsByClinicWhereInput
 }
@@ -424,6 +510,7 @@ export type ClinicSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   code?: boolean
   createdAt?: boolean
   updatedAt?: boolean
+  patients?: boolean | Prisma.Clinic$patientsArgs<ExtArgs>
   treatmentsByClinic?: boolean | Prisma.Clinic$treatmentsByClinicArgs<ExtArgs>
   _count?: boolean | Prisma.ClinicCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["clinic"]>
@@ -454,6 +541,7 @@ export type ClinicSelectScalar = {
 
 export type ClinicOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "code" | "createdAt" | "updatedAt", ExtArgs["result"]["clinic"]>
 export type ClinicInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  patients?: boolean | Prisma.Clinic$patientsArgs<ExtArgs>
   treatmentsByClinic?: boolean | Prisma.Clinic$treatmentsByClinicArgs<ExtArgs>
   _count?: boolean | Prisma.ClinicCountOutputTypeDefaultArgs<ExtArgs>
 }
@@ -463,6 +551,7 @@ export type ClinicIncludeUpdateManyAndReturn<ExtArgs extends runtime.Types.Exten
 export type $ClinicPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   name: "Clinic"
   objects: {
+    patients: Prisma.$PatientPayload<ExtArgs>[]
     treatmentsByClinic: Prisma.$TreatmentsByClinicPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
@@ -865,6 +954,7 @@ readonly fields: ClinicFieldRefs;
  */
 export interface Prisma__ClinicClient<T, Null = never, ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs, GlobalOmitOptions = {}> extends Prisma.PrismaPromise<T> {
   readonly [Symbol.toStringTag]: "PrismaPromise"
+  patients<T extends Prisma.Clinic$patientsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Clinic$patientsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$PatientPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   treatmentsByClinic<T extends Prisma.Clinic$treatmentsByClinicArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Clinic$treatmentsByClinicArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$TreatmentsByClinicPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
@@ -1290,6 +1380,30 @@ export type ClinicDeleteManyArgs<ExtArgs extends runtime.Types.Extensions.Intern
    * Limit how many Clinics to delete.
    */
   limit?: number
+}
+
+/**
+ * Clinic.patients
+ */
+export type Clinic$patientsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Patient
+   */
+  select?: Prisma.PatientSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Patient
+   */
+  omit?: Prisma.PatientOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.PatientInclude<ExtArgs> | null
+  where?: Prisma.PatientWhereInput
+  orderBy?: Prisma.PatientOrderByWithRelationInput | Prisma.PatientOrderByWithRelationInput[]
+  cursor?: Prisma.PatientWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.PatientScalarFieldEnum | Prisma.PatientScalarFieldEnum[]
 }
 
 /**
