@@ -38,10 +38,10 @@ export function dependenciesOf(
     const back = field.relation.opposite;
     const verb = operation === 'post-update' ? 'update' : operation;
     if (back && verb !== 'read') {
-      // Observed (tests/explain/nested-writes.test.ts): a parent update that only writes through the
-      // relation is judged by the child's rules; changing the parent's own fields needs its update rule too.
+      // src/nested-write-parent.ts: a write through a parent is an update of that parent, so it needs the
+      // parent's update rule as well as the child's own (tests/explain/nested-writes.test.ts).
       out.push(
-        `a nested ${verb} through ${parent}.update({ data: { ${back}: { ${verb}: … } } }) is judged by ${model}'s ${verb} rules; it also needs update on the parent ${parent} when the same call changes ${parent}'s own fields`,
+        `a nested ${verb} through ${parent}.update({ data: { ${back}: { ${verb}: … } } }) is judged by ${model}'s ${verb} rules and needs update on the parent ${parent}`,
       );
     }
   }

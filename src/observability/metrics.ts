@@ -52,7 +52,10 @@ const pools = new Map<pg.Pool, { pool: string; server: string }>();
 
 /** host:port of a pool, never its user or password. */
 function serverOf(pool: pg.Pool): string {
-  const options = pool.options as pg.PoolConfig;
+  // An organization's pool (src/orgs) opens its real pool lazily and names its organization instead.
+  const { serverLabel } = pool as { serverLabel?: string };
+  if (serverLabel !== undefined) return serverLabel;
+  const options = (pool.options ?? {}) as pg.PoolConfig;
   try {
     if (options.connectionString) {
       const url = new URL(options.connectionString);

@@ -97,6 +97,11 @@ export class OrgPool {
     return pool;
   }
 
+  /** What metrics call this pool's server (src/observability): the organization, never its URL. */
+  get serverLabel(): string {
+    return `org:${this.lookup.value}`;
+  }
+
   get totalCount(): number {
     return this.real?.totalCount ?? 0;
   }

@@ -1,8 +1,8 @@
 /**
  * What explain() says a nested write depends on, checked against what
  * createDb does: a write through Clinic.update({ data: { patients } }) is
- * judged by Patient's rules, and needs Clinic's update rule only when the
- * same call changes the clinic itself.
+ * judged by Patient's rules and needs Clinic's update rule too (the strict
+ * rule of src/nested-write-parent.ts), whether or not the clinic changes.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createDb, explain } from '../../src/index.ts';
@@ -17,19 +17,27 @@ beforeAll(async () => {
 });
 const newPatient = () => ({ name: uid('Nested'), email: `${uid('n')}@example.com` });
 
-it('says a nested create needs update on the parent Clinic only when the clinic changes too', async () => {
+it('says a nested create needs update on the parent Clinic', async () => {
   const [row] = (await explain(t.sessions.staffA, 'Patient', 'create', { id: t.patientA.id })).rows;
   expect(row?.operations.create?.dependsOn).toContain(
-    "a nested create through Clinic.update({ data: { patients: { create: … } } }) is judged by Patient's create rules; it also needs update on the parent Clinic when the same call changes Clinic's own fields",
+    "a nested create through Clinic.update({ data: { patients: { create: … } } }) is judged by Patient's create rules and needs update on the parent Clinic",
   );
   expect(row?.operations.create?.allowed).toBe(true);
 });
 
-it('createDb agrees: a STAFF member creates through the clinic, but not while renaming it', async () => {
+it('createDb agrees: a STAFF member may not create through the clinic, renaming it or not; ADMIN may', async () => {
   const db = createDb(t.sessions.staffA);
   const only = newPatient();
-  await db.clinic.update({ where: { id: t.clinicA.id }, data: { patients: { create: only } } });
-  expect(await raw.patient.count({ where: { name: only.name, clinicId: t.clinicA.id } })).toBe(1);
+  await expect(
+    db.clinic.update({ where: { id: t.clinicA.id }, data: { patients: { create: only } } }),
+  ).toBeRejectedNotFound();
+  expect(await raw.patient.count({ where: { name: only.name } })).toBe(0);
+  const byAdmin = newPatient();
+  await createDb(t.sessions.admin).clinic.update({
+    where: { id: t.clinicA.id },
+    data: { patients: { create: byAdmin } },
+  });
+  expect(await raw.patient.count({ where: { name: byAdmin.name, clinicId: t.clinicA.id } })).toBe(1);
 
   const renaming = newPatient();
   await expect(
