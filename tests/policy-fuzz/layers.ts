@@ -2,7 +2,8 @@
  * The layers every case runs on, each with a database of its own (a write
  * changes each layer's copy, and the copies may drift apart where the layers'
  * rules differ by design: SQL cannot know nesting). Chosen with
- * POLICY_LAYERS (default `orm,rls,sql`). A variant to compare (a fast path
+ * POLICY_LAYERS (default `orm,orm-plain,rls,sql`; `-plain` is the same layer with every fast path of
+ * src/fast-path off, so the fast paths are checked against the same oracle as the plain path). A variant to compare (a fast path
  * switched on or off, a cache, a router) is one more entry here: give it a
  * name, a `createDb`, and it is checked against the same oracle.
  */
@@ -32,14 +33,14 @@ export interface Layer {
   close(): Promise<void>;
 }
 
-export const LAYER_NAMES = ['orm', 'rls', 'sql'] as const;
+export const LAYER_NAMES = ['orm', 'orm-plain', 'rls', 'rls-plain', 'sql'] as const;
 
 export async function openLayers(serverUrl: string, names: string[]): Promise<Layer[]> {
   const appUrl = process.env.APP_DATABASE_URL as string;
   const layers: Layer[] = [];
   for (const name of names) {
     if (!(LAYER_NAMES as readonly string[]).includes(name)) throw new Error(`POLICY_LAYERS: unknown layer ${name}`);
-    const url = await createScratchDatabase(serverUrl, `acme_fuzz_${name}`);
+    const url = await createScratchDatabase(serverUrl, `acme_fuzz_${name.replace('-', '_')}`);
     await deployMigrations(url, { quiet: true });
     // A throwaway database: no need to wait for the WAL flush on every commit (thousands per run).
     await withClient(url, (c) => c.query(`ALTER DATABASE "${databaseName(url)}" SET synchronous_commit = off`));
@@ -64,9 +65,11 @@ export async function openLayers(serverUrl: string, names: string[]): Promise<La
       };
     } else {
       // orm: sessions on the owner, so only the ORM's rules apply; rls: sessions on the app role as well.
-      const env = { DATABASE_URL: url, ...(name === 'rls' ? { APP_DATABASE_URL: layerApp } : {}), DB_POOL_MAX: '4' };
+      const rls = name.startsWith('rls');
+      const env = { DATABASE_URL: url, ...(rls ? { APP_DATABASE_URL: layerApp } : {}), DB_POOL_MAX: '4' };
       const runtime = new DbRuntime(readDbConfig(env));
-      layer.createDb = (session, options) => runtime.createDb(session as never, options);
+      const fastPaths = name.endsWith('-plain') ? { fastPaths: false } : {};
+      layer.createDb = (session, options) => runtime.createDb(session as never, { ...options, ...fastPaths });
       layer.close = async () => {
         await runtime.close();
         await owner.end();

@@ -32,7 +32,7 @@ const CASES = Number(
   process.env.POLICY_CASES || (argCases > 0 ? process.argv[argCases + 1] : 0) || (seeded ? EPISODE : 2000),
 );
 const SEED = seeded ? Number(process.env.POLICY_SEED) : Math.floor(Math.random() * 2 ** 31);
-const LAYERS = (process.env.POLICY_LAYERS || 'orm,rls,sql').split(',').map((s) => s.trim());
+const LAYERS = (process.env.POLICY_LAYERS || 'orm,orm-plain,rls,sql').split(',').map((s) => s.trim());
 
 let layers: Layer[];
 beforeAll(async () => {
