@@ -1,10 +1,10 @@
 // Configuration for the Prisma Migrate engine that ZenStack migrations run on.
 // `engine: 'js'` selects the WebAssembly schema engine shipped inside the
 // `prisma` package, so no engine binary is ever downloaded. What the adapter
-// needed to work offline and safely: scripts/lib/schema-engine-*.ts.
+// needed to work offline and safely: tooling/schema-engine-*.ts.
 import { defineConfig } from 'prisma/config';
-import { schemaEngineAdapter } from './scripts/lib/schema-engine-adapter.ts';
-import { schemaTargetFromEnv } from './scripts/lib/schema-targets.ts';
+import { schemaEngineAdapter } from './tooling/schema-engine-adapter.ts';
+import { schemaTargetFromEnv } from './tooling/schema-targets.ts';
 
 // ACME_DB_SCHEMA=central: the central database of organization mode.
 const target = schemaTargetFromEnv();

@@ -12,16 +12,16 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type { SessionInput } from '@acme/auth';
 import pg from 'pg';
-import { createScratchDatabase, withClient, withDatabase } from '../scripts/lib/database.ts';
-import { deployMigrations } from '../scripts/lib/migrate.ts';
-import { eachBounded } from '../scripts/lib/org-deploy.ts';
-import { appUrl, ensureAppLogin } from '../scripts/lib/rls/app-role.ts';
-import { CENTRAL_SCHEMA } from '../scripts/lib/schema-targets.ts';
 import { readDbConfig } from '../src/config.ts';
 import { readOrgConfig } from '../src/orgs/config.ts';
 import { OrgRouter } from '../src/orgs/router.ts';
 import { DbRuntime } from '../src/runtime.ts';
 import { startTestServer } from '../tests/support/postgres-server.ts';
+import { createScratchDatabase, withClient, withDatabase } from '../tooling/database.ts';
+import { deployMigrations } from '../tooling/migrate.ts';
+import { eachBounded } from '../tooling/org-deploy.ts';
+import { appUrl, ensureAppLogin } from '../tooling/rls/app-role.ts';
+import { CENTRAL_SCHEMA } from '../tooling/schema-targets.ts';
 
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== '--'),

@@ -9,12 +9,12 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { createScratchDatabase, databaseName, withClient, withDatabase } from '../scripts/lib/database.ts';
-import { deployMigrations } from '../scripts/lib/migrate.ts';
-import { appUrl, ensureAppLogin } from '../scripts/lib/rls/app-role.ts';
 import { readDbConfig } from '../src/config.ts';
 import { DbRuntime } from '../src/runtime.ts';
 import { startReplicatedCluster } from '../tests/support/standby.ts';
+import { createScratchDatabase, databaseName, withClient, withDatabase } from '../tooling/database.ts';
+import { deployMigrations } from '../tooling/migrate.ts';
+import { appUrl, ensureAppLogin } from '../tooling/rls/app-role.ts';
 import { mixedAtConcurrency } from './concurrency.ts';
 import { type Contestant, zenstackOps } from './contestants.ts';
 import { FULL, loadDataset, QUICK } from './dataset.ts';

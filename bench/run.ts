@@ -9,12 +9,12 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { SessionInput } from '@acme/auth';
 import pg from 'pg';
-import { createScratchDatabase, dropDatabase } from '../scripts/lib/database.ts';
-import { deployMigrations } from '../scripts/lib/migrate.ts';
-import { appUrl, ensureAppLogin } from '../scripts/lib/rls/app-role.ts';
 import { createDb } from '../src/index.ts';
 import { APP_ROLE } from '../src/rls/names.ts';
 import { startTestServer } from '../tests/support/postgres-server.ts';
+import { createScratchDatabase, dropDatabase } from '../tooling/database.ts';
+import { deployMigrations } from '../tooling/migrate.ts';
+import { appUrl, ensureAppLogin } from '../tooling/rls/app-role.ts';
 import { mixedAtConcurrency } from './concurrency.ts';
 import { drizzleOrm } from './contestant-drizzle.ts';
 import {

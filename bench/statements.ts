@@ -6,9 +6,9 @@
  */
 import type { SessionInput } from '@acme/auth';
 import pg from 'pg';
-import { createScratchDatabase, dropDatabase } from '../scripts/lib/database.ts';
-import { deployMigrations } from '../scripts/lib/migrate.ts';
 import { startTestServer } from '../tests/support/postgres-server.ts';
+import { createScratchDatabase, dropDatabase } from '../tooling/database.ts';
+import { deployMigrations } from '../tooling/migrate.ts';
 import { drizzleOrm } from './contestant-drizzle.ts';
 import type { Contestant } from './contestant-kit.ts';
 import { kysely, product, productPlain, rawPg, zenstackNoPolicies } from './contestants.ts';

@@ -7,19 +7,19 @@
  */
 import { parseArgs } from 'node:util';
 import { APP_ROLE } from '../src/rls/names.ts';
-import { backupCommand, restoreCommand } from './lib/backup.ts';
-import { baseline } from './lib/baseline.ts';
-import { describeTarget } from './lib/database.ts';
-import { pullSchema } from './lib/db-pull.ts';
-import { checkDrift } from './lib/drift.ts';
-import { deployMigrations, migrateDev, withDeployLock } from './lib/migrate.ts';
-import { lintCommittedMigrations } from './lib/migration-lint-command.ts';
-import { isOrgCommand, runOrgCommand } from './lib/org-commands.ts';
-import { ensureAppLogin } from './lib/rls/app-role.ts';
-import { applyRls, writeRlsSql } from './lib/rls/apply.ts';
-import { CENTRAL_SCHEMA } from './lib/schema-targets.ts';
-import { withTargetDatabase } from './lib/target-database.ts';
-import { runTool } from './lib/tool-env.ts';
+import { backupCommand, restoreCommand } from '../tooling/backup.ts';
+import { baseline } from '../tooling/baseline.ts';
+import { describeTarget } from '../tooling/database.ts';
+import { pullSchema } from '../tooling/db-pull.ts';
+import { checkDrift } from '../tooling/drift.ts';
+import { deployMigrations, migrateDev, withDeployLock } from '../tooling/migrate.ts';
+import { lintCommittedMigrations } from '../tooling/migration-lint-command.ts';
+import { isOrgCommand, runOrgCommand } from '../tooling/org-commands.ts';
+import { ensureAppLogin } from '../tooling/rls/app-role.ts';
+import { applyRls, writeRlsSql } from '../tooling/rls/apply.ts';
+import { CENTRAL_SCHEMA } from '../tooling/schema-targets.ts';
+import { withTargetDatabase } from '../tooling/target-database.ts';
+import { runTool } from '../tooling/tool-env.ts';
 
 const [command = 'help', ...rest] = process.argv.slice(2);
 // `pnpm db:migrate -- --name x` forwards the `--` itself.
@@ -153,7 +153,7 @@ const commands: Record<string, (url: string) => Promise<number>> = {
   backup: (url) => backupCommand(url, argv),
 };
 
-// Organization mode (CENTRAL_DATABASE_URL) and the db:org:* commands: scripts/lib/org-commands.ts.
+// Organization mode (CENTRAL_DATABASE_URL) and the db:org:* commands: tooling/org-commands.ts.
 if (isOrgCommand(command)) process.exit(await runOrgCommand(command, argv));
 
 const run = commands[command];

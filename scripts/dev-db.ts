@@ -5,8 +5,8 @@
  *   pnpm db:env        write its connection strings to .data/dev.env
  */
 import path from 'node:path';
-import { DEV_ENV_FILE, openDevDatabase, stopDevDatabase, writeDevEnv } from './lib/dev-database.ts';
-import { ROOT } from './lib/tool-env.ts';
+import { DEV_ENV_FILE, openDevDatabase, stopDevDatabase, writeDevEnv } from '../tooling/dev-database.ts';
+import { ROOT } from '../tooling/tool-env.ts';
 
 const [command] = process.argv.slice(2);
 const envFile = path.relative(ROOT, DEV_ENV_FILE);

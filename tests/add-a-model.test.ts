@@ -6,10 +6,10 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, inject, it, vi } from 'vitest';
-import { withClient } from '../scripts/lib/database.ts';
-import { appUrl } from '../scripts/lib/rls/app-role.ts';
-import { runNode } from '../scripts/lib/tool-env.ts';
 import { APP_ROLE } from '../src/rls/names.ts';
+import { withClient } from '../tooling/database.ts';
+import { appUrl } from '../tooling/rls/app-role.ts';
+import { runNode } from '../tooling/tool-env.ts';
 import { withRepoCopy } from './support/repo-copy.ts';
 import { runDbScript } from './support/run-db-script.ts';
 import { scratchDatabases } from './support/scratch-databases.ts';

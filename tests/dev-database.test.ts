@@ -8,8 +8,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { isAlive } from '../scripts/lib/postgres-process.ts';
-import { runNode } from '../scripts/lib/tool-env.ts';
+import { isAlive } from '../tooling/postgres-process.ts';
+import { runNode } from '../tooling/tool-env.ts';
 import { withRepoCopy } from './support/repo-copy.ts';
 import { runDbScript } from './support/run-db-script.ts';
 

@@ -6,8 +6,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { withClient } from '../scripts/lib/database.ts';
-import { ROOT } from '../scripts/lib/tool-env.ts';
+import { withClient } from '../tooling/database.ts';
+import { ROOT } from '../tooling/tool-env.ts';
 import { withRepoCopy } from './support/repo-copy.ts';
 import { runDbScript } from './support/run-db-script.ts';
 import { scratchDatabases } from './support/scratch-databases.ts';

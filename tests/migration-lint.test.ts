@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { withClient } from '../scripts/lib/database.ts';
+import { withClient } from '../tooling/database.ts';
 import { withRepoCopy } from './support/repo-copy.ts';
 import { runDbScript } from './support/run-db-script.ts';
 import { scratchDatabases } from './support/scratch-databases.ts';

@@ -2,9 +2,9 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { committedMigrations } from '../scripts/lib/baseline.ts';
-import { withClient } from '../scripts/lib/database.ts';
-import { runNode } from '../scripts/lib/tool-env.ts';
+import { committedMigrations } from '../tooling/baseline.ts';
+import { withClient } from '../tooling/database.ts';
+import { runNode } from '../tooling/tool-env.ts';
 import { withRepoCopy } from './support/repo-copy.ts';
 import { runDbScript } from './support/run-db-script.ts';
 import { scratchDatabases } from './support/scratch-databases.ts';

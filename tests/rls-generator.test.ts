@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import type { SchemaDef } from '@zenstackhq/orm/schema';
 import { ExpressionUtils as E } from '@zenstackhq/schema';
 import { describe, expect, it } from 'vitest';
-import { UnsupportedRuleError } from '../scripts/lib/rls/expression-sql.ts';
-import { generateRlsSql } from '../scripts/lib/rls/policies-sql.ts';
+import { UnsupportedRuleError } from '../src/rls/expression-sql.ts';
+import { generateRlsSql } from '../src/rls/policies-sql.ts';
 import { schema } from '../zenstack/schema.ts';
 
 const rule = (kind: '@@allow' | '@@deny', ops: string, condition: unknown) => ({

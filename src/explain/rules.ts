@@ -18,7 +18,7 @@ export interface ModelRule {
   /** Its condition alone, e.g. `auth() != null`. */
   condition: string;
   expr: Expr;
-  /** A PostgreSQL boolean over the row aliased as the model's table name (see scripts/lib/rls). */
+  /** A PostgreSQL boolean over the row aliased as the model's table name (see src/rls/policies-sql.ts). */
   sql: string;
 }
 

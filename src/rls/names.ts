@@ -1,6 +1,6 @@
 /**
  * The contract between the application and PostgreSQL's row-level security,
- * by name: the generator (scripts/lib/rls/) writes these names into
+ * by name: the generator (src/rls/, tooling/rls/) writes these names into
  * zenstack/rls.sql, the session client (context-client.ts) sets the setting,
  * the tooling creates the role. Renaming one here renames it everywhere
  * (then `pnpm db:generate` and a new migration of the role, if renamed).

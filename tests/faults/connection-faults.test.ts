@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createScratchDatabase } from '../../scripts/lib/database.ts';
-import { freePort, type RunningPostgres, startEmbeddedPostgres } from '../../scripts/lib/embedded-postgres.ts';
-import { deployMigrations } from '../../scripts/lib/migrate.ts';
-import { appUrl, ensureAppLogin } from '../../scripts/lib/rls/app-role.ts';
 import { closeDb, createDb, isRetriable, ORMError, poolStats } from '../../src/index.ts';
 import { APP_ROLE } from '../../src/rls/names.ts';
+import { createScratchDatabase } from '../../tooling/database.ts';
+import { freePort, type RunningPostgres, startEmbeddedPostgres } from '../../tooling/embedded-postgres.ts';
+import { deployMigrations } from '../../tooling/migrate.ts';
+import { appUrl, ensureAppLogin } from '../../tooling/rls/app-role.ts';
 import { openUnrestrictedDb, SESSIONS, snapshot } from '../support/fixtures.ts';
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'acme-faults-'));

@@ -1,10 +1,10 @@
 import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { withClient } from '../../scripts/lib/database.ts';
-import { deployMigrations } from '../../scripts/lib/migrate.ts';
-import { eachBounded } from '../../scripts/lib/org-deploy.ts';
-import { CENTRAL_SCHEMA } from '../../scripts/lib/schema-targets.ts';
 import { createDb, createSystemDb, orgPoolStats } from '../../src/index.ts';
+import { withClient } from '../../tooling/database.ts';
+import { deployMigrations } from '../../tooling/migrate.ts';
+import { eachBounded } from '../../tooling/org-deploy.ts';
+import { CENTRAL_SCHEMA } from '../../tooling/schema-targets.ts';
 import { type TwoServers, twoServers } from './two-servers.ts';
 
 const CAP = 12;

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { withClient } from '../../scripts/lib/database.ts';
-import { migrationState } from '../../scripts/lib/org-migrations.ts';
-import { MAIN_SCHEMA } from '../../scripts/lib/schema-targets.ts';
-import { ROOT } from '../../scripts/lib/tool-env.ts';
 import { createDb } from '../../src/index.ts';
+import { withClient } from '../../tooling/database.ts';
+import { migrationState } from '../../tooling/org-migrations.ts';
+import { MAIN_SCHEMA } from '../../tooling/schema-targets.ts';
+import { ROOT } from '../../tooling/tool-env.ts';
 import { type TwoServers, twoServers } from './two-servers.ts';
 
 let t: TwoServers;

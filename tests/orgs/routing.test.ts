@@ -1,7 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { toTRPCError } from '../../packages/api-contract/src/errors.ts';
-import { withClient } from '../../scripts/lib/database.ts';
-import { checkSlug } from '../../scripts/lib/org-provision.ts';
 import {
   closeDb,
   createDb,
@@ -17,6 +15,8 @@ import {
 } from '../../src/index.ts';
 import { readOrgConfig } from '../../src/orgs/config.ts';
 import { defaultCredentialsResolver, type OrgDatabaseRef } from '../../src/orgs/credentials.ts';
+import { withClient } from '../../tooling/database.ts';
+import { checkSlug } from '../../tooling/org-provision.ts';
 import { type TwoServers, twoServers } from './two-servers.ts';
 
 let t: TwoServers;

@@ -9,9 +9,9 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, inject } from 'vitest';
-import { createScratchDatabase, dropDatabase, withClient, withDatabase } from '../../scripts/lib/database.ts';
-import { appUrl, ensureAppLogin } from '../../scripts/lib/rls/app-role.ts';
 import { closeDb } from '../../src/index.ts';
+import { createScratchDatabase, dropDatabase, withClient, withDatabase } from '../../tooling/database.ts';
+import { appUrl, ensureAppLogin } from '../../tooling/rls/app-role.ts';
 import { type ExtraServer, startExtraServer } from '../support/postgres-server.ts';
 import { runDbScript } from '../support/run-db-script.ts';
 

@@ -8,16 +8,10 @@
  * name, a `createDb`, and it is checked against the same oracle.
  */
 import pg from 'pg';
-import {
-  createScratchDatabase,
-  databaseName,
-  dropDatabase,
-  withClient,
-  withDatabase,
-} from '../../scripts/lib/database.ts';
-import { deployMigrations } from '../../scripts/lib/migrate.ts';
 import { readDbConfig } from '../../src/config.ts';
 import { type DbOptions, DbRuntime, type EnhancedClient } from '../../src/runtime.ts';
+import { createScratchDatabase, databaseName, dropDatabase, withClient, withDatabase } from '../../tooling/database.ts';
+import { deployMigrations } from '../../tooling/migrate.ts';
 import type { World } from './world.ts';
 
 export interface Layer {

@@ -3,7 +3,7 @@
  * over plain row objects. This is the README's "Access policies" tables
  * written a second time, by hand, without ZenStack's rule evaluation, so that
  * tests (tests/policy-matrix.test.ts, the randomized suite in this folder) and
- * the demo's live matrix (scripts/lib/policy-probe.ts) compare what the
+ * the demo's live matrix (tooling/policy-probe.ts) compare what the
  * database does against what the README says.
  *
  * | Model              | read                                  | create / update / delete |

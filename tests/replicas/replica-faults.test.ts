@@ -4,11 +4,11 @@
  * refuses connections from the start. Warnings are read from console.warn.
  */
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { withClient } from '../../scripts/lib/database.ts';
-import { freePort } from '../../scripts/lib/embedded-postgres.ts';
 import { readDbConfig } from '../../src/config.ts';
 import { createDb, createSystemDb, minLsnOf, poolStats } from '../../src/index.ts';
 import { DbRuntime } from '../../src/runtime.ts';
+import { withClient } from '../../tooling/database.ts';
+import { freePort } from '../../tooling/embedded-postgres.ts';
 import { SESSIONS, uid } from '../support/fixtures.ts';
 import { caughtUp, onStandby, replicatedDb, routed, untilReplicaServes } from './replicated-db.ts';
 

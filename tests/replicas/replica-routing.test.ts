@@ -5,10 +5,10 @@
 import { parseSessionUser } from '@acme/auth';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { withClient } from '../../scripts/lib/database.ts';
 import { readDbConfig } from '../../src/config.ts';
 import { createDb, createSystemDb, minLsnOf, poolStats } from '../../src/index.ts';
 import { DbRuntime } from '../../src/runtime.ts';
+import { withClient } from '../../tooling/database.ts';
 import { dec, SESSIONS, uid } from '../support/fixtures.ts';
 import { arrangeTenancy } from '../support/tenancy.ts';
 import { caughtUp, onStandby, replicatedDb, routed, untilReplicaServes } from './replicated-db.ts';

@@ -8,11 +8,11 @@
 import { randomBytes } from 'node:crypto';
 import diagnostics from 'node:diagnostics_channel';
 import { afterAll, beforeAll } from 'vitest';
-import { createScratchDatabase, databaseName, withClient, withDatabase } from '../../scripts/lib/database.ts';
-import { deployMigrations } from '../../scripts/lib/migrate.ts';
-import { appUrl, ensureAppLogin } from '../../scripts/lib/rls/app-role.ts';
 import { closeDb } from '../../src/index.ts';
 import { ROUTED_CHANNEL, type RoutedStatement } from '../../src/replicas/replica-set.ts';
+import { createScratchDatabase, databaseName, withClient, withDatabase } from '../../tooling/database.ts';
+import { deployMigrations } from '../../tooling/migrate.ts';
+import { appUrl, ensureAppLogin } from '../../tooling/rls/app-role.ts';
 import { openUnrestrictedDb, type UnrestrictedDb } from '../support/fixtures.ts';
 import { type ReplicatedCluster, startReplicatedCluster } from '../support/standby.ts';
 

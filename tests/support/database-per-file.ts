@@ -9,11 +9,11 @@
  * PgBouncer instead.
  */
 import { afterAll, inject } from 'vitest';
-import { createScratchDatabase, dropDatabase } from '../../scripts/lib/database.ts';
-import { deployMigrations } from '../../scripts/lib/migrate.ts';
-import { appUrl } from '../../scripts/lib/rls/app-role.ts';
 import { closeDb } from '../../src/index.ts';
 import { APP_ROLE } from '../../src/rls/names.ts';
+import { createScratchDatabase, dropDatabase } from '../../tooling/database.ts';
+import { deployMigrations } from '../../tooling/migrate.ts';
+import { appUrl } from '../../tooling/rls/app-role.ts';
 
 const url = await createScratchDatabase(inject('testServerUrl'), 'acme_test');
 await deployMigrations(url, { quiet: true });

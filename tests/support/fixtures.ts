@@ -1,6 +1,6 @@
 import type { SessionInput } from '@acme/auth';
 import Decimal from 'decimal.js';
-import { openScriptSystemClient } from '../../scripts/lib/system-client.ts';
+import { openScriptSystemClient } from '../../tooling/system-client.ts';
 
 /**
  * A client with no access rules, for arranging fixtures and reading the

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
-import { ensureAppLogin } from '../../scripts/lib/rls/app-role.ts';
 import { APP_ROLE } from '../../src/rls/names.ts';
+import { ensureAppLogin } from '../../tooling/rls/app-role.ts';
 import { startTestServer } from './postgres-server.ts';
 
 declare module 'vitest' {

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type RunningPostgres, startEmbeddedPostgres } from '../../scripts/lib/embedded-postgres.ts';
 import { redactUrl } from '../../src/config.ts';
+import { type RunningPostgres, startEmbeddedPostgres } from '../../tooling/embedded-postgres.ts';
 
 export interface TestServer extends RunningPostgres {
   kind: 'TEST_DATABASE_URL' | 'testcontainers' | 'embedded-postgres';

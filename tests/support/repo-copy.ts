@@ -10,6 +10,7 @@ const ENTRIES = [
   'zenstack',
   'migrations',
   'scripts',
+  'tooling',
   'src',
   'packages',
 ];

@@ -1,4 +1,4 @@
-import { runNode } from '../../scripts/lib/tool-env.ts';
+import { runNode } from '../../tooling/tool-env.ts';
 
 /** Runs `scripts/db.ts <args>` as `pnpm db:*` does, against `databaseUrl`, in `cwd` (the repo by default). */
 export async function runDbScript(args: string[], databaseUrl: string, cwd?: string, env: Record<string, string> = {}) {

@@ -1,5 +1,5 @@
 import { afterAll, inject } from 'vitest';
-import { createScratchDatabase, dropDatabase } from '../../scripts/lib/database.ts';
+import { createScratchDatabase, dropDatabase } from '../../tooling/database.ts';
 
 /**
  * For tests that need empty databases of their own (migration workflows):

@@ -13,9 +13,9 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync, chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { withClient } from '../../scripts/lib/database.ts';
-import { freePort, type RunningPostgres, startEmbeddedPostgres } from '../../scripts/lib/embedded-postgres.ts';
-import { isAlive, postmasterPid, serverOsUser } from '../../scripts/lib/postgres-process.ts';
+import { withClient } from '../../tooling/database.ts';
+import { freePort, type RunningPostgres, startEmbeddedPostgres } from '../../tooling/embedded-postgres.ts';
+import { isAlive, postmasterPid, serverOsUser } from '../../tooling/postgres-process.ts';
 
 export interface Standby {
   /** Superuser URL of the standby's `postgres` database. */

@@ -20,7 +20,7 @@ export interface MatrixCell {
 }
 
 export interface StudioDeps {
-  /** The live policy matrix (scripts/lib/policy-probe.ts), computed once on first request. */
+  /** The live policy matrix (tooling/policy-probe.ts), computed once on first request. */
   probe?: () => Promise<MatrixCell[]>;
   benchFile: string;
 }

@@ -17,7 +17,7 @@ export function MatrixView() {
     <div>
       <h2>Live policy matrix</h2>
       <p className="muted">
-        Observed against the database by scripts/lib/policy-probe.ts: disposable rows, every probe in a rolled-back
+        Observed against the database by tooling/policy-probe.ts: disposable rows, every probe in a rolled-back
         transaction, the rows removed afterwards.
       </p>
       <table className="matrix" data-testid="matrix">

@@ -1,13 +1,13 @@
 import type { SessionInput } from '@acme/auth';
 import Decimal from 'decimal.js';
-import { createDb, loadSession, ORMError } from '../../src/index.ts';
+import { createDb, loadSession, ORMError } from '../src/index.ts';
 import {
   may,
   mayUpdate,
   type Model as OracleModel,
   type Row,
   type Session,
-} from '../../tests/policy-fuzz/rules-oracle.ts';
+} from '../tests/policy-fuzz/rules-oracle.ts';
 import { openScriptSystemClient } from './system-client.ts';
 
 export type Outcome = 'allowed' | 'denied' | `error: ${string}`;

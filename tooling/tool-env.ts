@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
-export const ROOT = path.resolve(import.meta.dirname, '../..');
+export const ROOT = path.resolve(import.meta.dirname, '..');
 export const PRISMA_SCHEMA = 'zenstack/prisma/schema.prisma';
 export const MIGRATIONS_DIR = path.join(ROOT, 'migrations');
 

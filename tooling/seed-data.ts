@@ -1,6 +1,6 @@
 import Decimal from 'decimal.js';
-import { createManyChunked } from '../../src/bulk.ts';
-import { createSystemDb } from '../../src/client.ts';
+import { createManyChunked } from '../src/bulk.ts';
+import { createSystemDb } from '../src/client.ts';
 import { syncRows } from './seed-sync.ts';
 
 const CLINICS = [

@@ -1,4 +1,4 @@
-// Preloaded into the prisma CLI process by scripts/lib/tool-env.ts.
+// Preloaded into the prisma CLI process by tooling/tool-env.ts.
 //
 // Prisma's WebAssembly schema engine arms a 10 s timer (its advisory-lock
 // timeout) for each migrate command and never clears it, so every command

@@ -1,6 +1,6 @@
-import type { OrgConfig } from '../../src/orgs/config.ts';
-import type { OrgRecord } from '../../src/orgs/directory.ts';
-import { scrubSecret } from '../../src/pool.ts';
+import type { OrgConfig } from '../src/orgs/config.ts';
+import type { OrgRecord } from '../src/orgs/directory.ts';
+import { scrubSecret } from '../src/pool.ts';
 import { checkDrift } from './drift.ts';
 import { deployMigrations, withDeployLock } from './migrate.ts';
 import { type MigrationState, migrationState } from './org-migrations.ts';

@@ -1,5 +1,5 @@
 import type { SchemaDef } from '@zenstackhq/orm/schema';
-import { AUTH_SETTING } from '../../../src/rls/names.ts';
+import { AUTH_SETTING } from './names.ts';
 
 /**
  * Translates one ZModel policy expression (as the generated schema.ts holds

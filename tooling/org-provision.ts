@@ -1,8 +1,8 @@
 import { ORG_SLUG } from '@acme/auth';
 import pg from 'pg';
-import type { OrgConfig } from '../../src/orgs/config.ts';
-import { newDatabaseName } from '../../src/orgs/credentials.ts';
-import type { OrgRecord } from '../../src/orgs/directory.ts';
+import type { OrgConfig } from '../src/orgs/config.ts';
+import { newDatabaseName } from '../src/orgs/credentials.ts';
+import type { OrgRecord } from '../src/orgs/directory.ts';
 import { databaseName, withDatabase } from './database.ts';
 import { bringUpToDate } from './org-deploy.ts';
 import { migrationState, withQuickClient } from './org-migrations.ts';

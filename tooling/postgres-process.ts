@@ -90,6 +90,6 @@ export function watchOwner(ownerPid: number, postmaster: number, removeDir?: str
   const args = ['--import', 'tsx', script, String(ownerPid), String(postmaster)];
   if (removeDir) args.push(removeDir);
   // From the checkout, where `tsx` resolves (as it does for every script here).
-  const cwd = path.resolve(import.meta.dirname, '../..');
+  const cwd = path.resolve(import.meta.dirname, '..');
   spawn(process.execPath, args, { cwd, detached: true, stdio: 'ignore' }).unref();
 }

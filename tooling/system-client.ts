@@ -1,8 +1,8 @@
 import { ZenStackClient } from '@zenstackhq/orm';
 import { PostgresDialect } from '@zenstackhq/orm/dialects/postgres';
-import { readDbConfig } from '../../src/config.ts';
-import { openPool } from '../../src/pool.ts';
-import { schema } from '../../zenstack/schema.ts';
+import { readDbConfig } from '../src/config.ts';
+import { openPool } from '../src/pool.ts';
+import { schema } from '../zenstack/schema.ts';
 
 /**
  * A client without access rules for the repo's own system jobs (seeding, the

@@ -1,4 +1,4 @@
-import { readOrgConfig } from '../../src/orgs/config.ts';
+import { readOrgConfig } from '../src/orgs/config.ts';
 import { withClient, withDatabase } from './database.ts';
 import { createOrganization } from './org-provision.ts';
 import { openCentral, orgCredentials } from './org-registry.ts';

@@ -4,8 +4,8 @@
  * these over; everything else there stays single-database.
  */
 import { parseArgs } from 'node:util';
-import { redactUrl } from '../../src/config.ts';
-import { readOrgConfig } from '../../src/orgs/config.ts';
+import { redactUrl } from '../src/config.ts';
+import { readOrgConfig } from '../src/orgs/config.ts';
 import { checkDrift } from './drift.ts';
 import { deployAll, statusAll } from './org-deploy.ts';
 import { migrationState } from './org-migrations.ts';

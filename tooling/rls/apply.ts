@@ -1,15 +1,15 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { generateRlsSql } from './policies-sql.ts';
+import { generateRlsSql } from '../../src/rls/policies-sql.ts';
 
 /** The committed, reviewable policy script (checked for drift with the rest of zenstack/). */
-export const RLS_SQL = path.resolve(import.meta.dirname, '../../../zenstack/rls.sql');
+export const RLS_SQL = path.resolve(import.meta.dirname, '../../zenstack/rls.sql');
 
 /** Regenerates zenstack/rls.sql from the freshly generated schema; a rule it cannot express throws. */
 export async function writeRlsSql(): Promise<string> {
   // Imported here, after `zen generate` rewrote it, never a stale copy.
-  const { schema } = await import(`../../../zenstack/schema.ts?t=${Date.now()}`);
+  const { schema } = await import(`../../zenstack/schema.ts?t=${Date.now()}`);
   const sql = generateRlsSql(schema);
   writeFileSync(RLS_SQL, sql);
   return sql;

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { APP_ROLE } from '../../src/rls/names.ts';
+import { APP_ROLE } from '../src/rls/names.ts';
 import { withClient, withDatabase } from './database.ts';
 import { freePort, startEmbeddedPostgres } from './embedded-postgres.ts';
 import { canAccess, isAlive, postmasterPid, serverOsUser, stopPostmaster, watchOwner } from './postgres-process.ts';

@@ -1,4 +1,4 @@
-import { checkUrl } from '../../src/config.ts';
+import { checkUrl } from '../src/config.ts';
 import { describeTarget } from './database.ts';
 import { openDevDatabase } from './dev-database.ts';
 import { loadDotEnv } from './tool-env.ts';
