@@ -17,7 +17,9 @@ import { AUTH_SETTING } from './names.ts';
  * throws {@link UnsupportedRuleError}: a rule must never become a weaker
  * policy without anyone noticing.
  */
-export const AUTH_SQL = `(SELECT nullif(current_setting('${AUTH_SETTING}', true), '')::jsonb)`;
+// Only a JSON object with a string id and role is a session: any other context (`null`, `{}`, `[]`,
+// `"ADMIN"`) reads as anonymous, so `auth() != null` can never hold for something that is not a session.
+export const AUTH_SQL = `(SELECT CASE WHEN jsonb_typeof(a -> 'id') = 'string' AND jsonb_typeof(a -> 'role') = 'string' THEN a END FROM (SELECT nullif(current_setting('${AUTH_SETTING}', true), '')::jsonb AS a) AS ctx)`;
 
 export class UnsupportedRuleError extends Error {
   override readonly name = 'UnsupportedRuleError';

@@ -18,13 +18,20 @@ const MALFORMED_INPUTS = [
   { id: 7, role: 'USER' },
 ];
 /**
- * Contexts PostgreSQL must not read as a session (the ORM never sends these).
- * Not here: well-formed JSON that is not a session (`null`, `{}`, `[]`, `"ADMIN"`)
- * counts as "authenticated" to rules like `auth() != null` (rls.sql tests
- * only for a non-null setting); code that sets its own context is outside
- * the README's threat model anyway.
+ * Contexts PostgreSQL must not read as a session (the ORM never sends these): broken JSON is an error, and
+ * well-formed JSON that is not a session object with a string id and role reads as anonymous.
  */
-const MALFORMED_CONTEXTS = ['{"role":', 'not json', '', '{"id": }'];
+const MALFORMED_CONTEXTS = [
+  '{"role":',
+  'not json',
+  '',
+  '{"id": }',
+  'null',
+  '{}',
+  '[]',
+  '"ADMIN"',
+  '{"id":7,"role":"ADMIN"}',
+];
 
 /** A random session: anonymous, a role with memberships as loadSession builds them or made up, or malformed. */
 export function randomSession(rng: Rng, world: World): { session: Session; input?: unknown; malformed?: string } {
