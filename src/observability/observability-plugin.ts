@@ -41,8 +41,11 @@ export class OperationObservabilityPlugin implements AnyPlugin {
       'db.operation.name': operation,
       'acme.db.client': this.enforced ? 'session' : 'system',
     };
-    const role = (client.$auth as { role?: unknown } | undefined)?.role;
-    if (typeof role === 'string') attributes['acme.db.session.role'] = role;
+    const auth = client.$auth as { role?: unknown; orgId?: unknown; orgSlug?: unknown } | undefined;
+    if (typeof auth?.role === 'string') attributes['acme.db.session.role'] = auth.role;
+    // Organization mode: the organization the session names (an id or slug, never a connection detail).
+    const org = auth?.orgSlug ?? auth?.orgId;
+    if (typeof org === 'string') attributes['acme.db.org'] = org;
     return tracer.startActiveSpan(`${model}.${operation}`, { kind: SpanKind.CLIENT, attributes }, async (span) => {
       const started = performance.now();
       const judged = () => policyOutcome(client.$schema, model, operation, client.$auth, this.enforced);

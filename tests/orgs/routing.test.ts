@@ -1,3 +1,5 @@
+import { trace } from '@opentelemetry/api';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { toTRPCError } from '../../packages/api-contract/src/errors.ts';
 import {
@@ -20,6 +22,8 @@ import { checkSlug } from '../../tooling/org-provision.ts';
 import { type TwoServers, twoServers } from './two-servers.ts';
 
 let t: TwoServers;
+const spans = new InMemorySpanExporter();
+trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }));
 const admin = (orgSlug: string) => ({ id: 'admin-1', role: 'ADMIN' as const, orgSlug });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -92,6 +96,12 @@ describe('routing', { timeout: 240_000 }, () => {
       (await createDb(admin(slug)).clinic.findMany({ select: { code: true } })).map((c) => c.code);
     expect(await codes('acme')).toEqual(['ACME-N']);
     expect(await codes('globex')).toEqual(['GLOBEX-1']);
+    // Each operation's span names the organization it ran in.
+    const orgsTraced = spans
+      .getFinishedSpans()
+      .filter((s) => s.name === 'Clinic.findMany')
+      .map((s) => s.attributes['acme.db.org']);
+    expect(new Set(orgsTraced)).toEqual(new Set(['acme', 'globex']));
     // Read back past the package: each row is on its own server only.
     const onServer = (server: 'a' | 'b', slug: string) =>
       withClient(t.orgDbUrl(server, `${t.prefix}${slug}`), async (c) =>
