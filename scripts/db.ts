@@ -157,6 +157,15 @@ const commands: Record<string, (url: string) => Promise<number>> = {
 if (isOrgCommand(command)) process.exit(await runOrgCommand(command, argv));
 
 const run = commands[command];
+// An organization's backup finds its database through the central one, never DATABASE_URL.
+if (command === 'backup' && argv.some((a) => a === '--org' || a.startsWith('--org='))) {
+  process.exit(
+    await backupCommand(undefined, argv).catch((err: Error) => {
+      console.error(`[db] backup failed: ${err.message}`);
+      return 1;
+    }),
+  );
+}
 // restore names its own target (--to), never DATABASE_URL's.
 if (command === 'restore') {
   process.exit(

@@ -4,11 +4,14 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { checkUrl } from '../src/config.ts';
+import { readOrgConfig } from '../src/orgs/config.ts';
 import { scrubSecret } from '../src/pool.ts';
 import { APP_ROLE } from '../src/rls/names.ts';
 import { findPgTool, MissingPgToolError, type PgTool, serverMajor } from './backup-tools.ts';
 import { retryCatalogConflicts } from './catalog-conflict.ts';
 import { databaseName, describeTarget, withClient } from './database.ts';
+import { checkSlug } from './org-provision.ts';
+import { findOrganization, openCentral, orgCredentials } from './org-registry.ts';
 import { ROOT } from './tool-env.ts';
 
 /**
@@ -108,25 +111,42 @@ export async function restoreDatabase(file: string, to: string, opts: { force?: 
   ]);
 }
 
-/** `pnpm db:backup [--org <slug>] [--out file]` against the target database. */
-export async function backupCommand(url: string, argv: string[]): Promise<number> {
+/**
+ * `pnpm db:backup [--org <slug>] [--out file]`: the target database, or with `--org` (organization mode,
+ * CENTRAL_DATABASE_URL) that organization's database, wherever the central database says it lives.
+ */
+export async function backupCommand(url: string | undefined, argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { org: { type: 'string' }, out: { type: 'string' } } });
-  if (values.org !== undefined) {
-    console.error(
-      `--org ${values.org}: organizations (a database per organization) are not built yet, so there is no organization to look up. ` +
-        'Until they land, back up an organization database by pointing DATABASE_URL at it: DATABASE_URL=… pnpm db:backup',
-    );
-    return 64;
-  }
   try {
-    const { file, major } = await backupDatabase(url, values.out);
+    const target = values.org === undefined ? url : await organizationUrl(values.org);
+    if (target === undefined) throw new Error('no database to back up: set DATABASE_URL or pass --org <slug>');
+    const { file, major } = await backupDatabase(target, values.out);
     console.log(`[db:backup] ${file} (${statSync(file).size} bytes, pg_dump ${major}, custom format)`);
     console.log(`Restore with: pnpm db:restore ${file} --to <empty database URL>`);
     return 0;
   } catch (err) {
+    if (err instanceof UnknownOrganizationError) {
+      console.error(`[db:backup] ${err.message}`);
+      return 66; // EX_NOINPUT
+    }
     if (!(err instanceof MissingPgToolError)) throw err;
     console.error(`[db:backup] ${err.message}`);
     return 69; // EX_UNAVAILABLE
+  }
+}
+
+class UnknownOrganizationError extends Error {}
+
+/** The owner URL of an organization's database, through the same credentials resolver the commands use. */
+async function organizationUrl(slug: string): Promise<string> {
+  const config = readOrgConfig();
+  const central = openCentral(config);
+  try {
+    const org = await findOrganization(central, checkSlug(slug));
+    if (!org) throw new UnknownOrganizationError(`no organization ${slug} (pnpm db:org:list shows them)`);
+    return (await orgCredentials(config, org)).ownerUrl;
+  } finally {
+    await central.close();
   }
 }
 

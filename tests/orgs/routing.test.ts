@@ -17,6 +17,7 @@ import {
 } from '../../src/index.ts';
 import { readOrgConfig } from '../../src/orgs/config.ts';
 import { defaultCredentialsResolver, type OrgDatabaseRef } from '../../src/orgs/credentials.ts';
+import { findPgTool, MissingPgToolError, serverMajor } from '../../tooling/backup-tools.ts';
 import { withClient } from '../../tooling/database.ts';
 import { checkSlug } from '../../tooling/org-provision.ts';
 import { type TwoServers, twoServers } from './two-servers.ts';
@@ -292,4 +293,37 @@ describe('db:migrate:deploy', { timeout: 240_000 }, () => {
     }
     expect((await t.db(['deploy', '--org', 'globex'])).code).toBe(0);
   }, 240_000);
+});
+
+describe('db:backup --org', { timeout: 240_000 }, () => {
+  /** Whether this machine has the pg_dump an organization's server needs (Debian's is 15; embedded 18 has none). */
+  const hasPgDump = (url: string) =>
+    serverMajor(url).then((major) =>
+      findPgTool('pg_dump', major).then(
+        () => true,
+        (err) => (err instanceof MissingPgToolError ? false : Promise.reject(err)),
+      ),
+    );
+
+  it.each(['acme', 'globex'] as const)('backs up %s from the server the central database names', async (slug) => {
+    const server = slug === 'acme' ? 'a' : 'b';
+    const url = t.orgDbUrl(server, `${t.prefix}${slug}`);
+    const out = `${t.prefix}${slug}.dump`;
+    const res = await t.db(['backup', '--org', slug, '--out', `.data/${out}`]);
+    if (await hasPgDump(url)) {
+      expect(res.code, res.output).toBe(0);
+      expect(res.output).toContain(`.data/${out}`);
+    } else {
+      // The organization's own server was reached: its major version is the one asked for.
+      expect(res.code, res.output).toBe(69);
+      expect(res.output).toContain(`pg_dump ${await serverMajor(url)}`);
+    }
+    expect(res.output).not.toMatch(/:\/\/[^@\s]*:[^@\s]*@/); // no password in the output
+  });
+
+  it('names an unknown organization and backs up nothing', async () => {
+    const res = await t.db(['backup', '--org', 'nosuch']);
+    expect(res.code, res.output).toBe(66);
+    expect(res.output).toContain('no organization nosuch');
+  });
 });
