@@ -4,7 +4,7 @@
  * every row), and `db:status` finds no drift. Runs where that pg_dump exists (CI's PostgreSQL 15 leg); on a
  * server whose major has no client here (embedded PostgreSQL 18) it is skipped, saying so.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, inject, it, vi } from 'vitest';
@@ -57,10 +57,14 @@ describe('backups, whatever the server', () => {
     if (password) expect(res.output).not.toContain(password);
   });
 
-  it('--org is a placeholder until organizations land, and says so', async () => {
-    const res = await runDbScript(['backup', '--', '--org', 'north'], process.env.DATABASE_URL as string);
-    expect(res.code).toBe(64);
-    expect(res.output).toMatch(/organizations .* are not built yet/);
+  it('--org outside organization mode says how to turn it on, and backs up nothing', async () => {
+    const res = await runDbScript(
+      ['backup', '--', '--org', 'north', '--out', '.data/never.dump'],
+      process.env.DATABASE_URL as string,
+    );
+    expect(res.code, res.output).toBe(64);
+    expect(res.output).toContain('CENTRAL_DATABASE_URL is not set');
+    expect(existsSync('.data/never.dump')).toBe(false);
   });
 });
 

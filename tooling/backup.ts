@@ -3,7 +3,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { checkUrl } from '../src/config.ts';
+import { checkUrl, DbConfigError } from '../src/config.ts';
 import { readOrgConfig } from '../src/orgs/config.ts';
 import { scrubSecret } from '../src/pool.ts';
 import { APP_ROLE } from '../src/rls/names.ts';
@@ -125,6 +125,11 @@ export async function backupCommand(url: string | undefined, argv: string[]): Pr
     console.log(`Restore with: pnpm db:restore ${file} --to <empty database URL>`);
     return 0;
   } catch (err) {
+    if (err instanceof DbConfigError) {
+      // --org outside organization mode (no CENTRAL_DATABASE_URL), or a malformed URL: say which, exit as misuse.
+      console.error(`[db:backup] ${err.message}`);
+      return 64; // EX_USAGE
+    }
     if (err instanceof UnknownOrganizationError) {
       console.error(`[db:backup] ${err.message}`);
       return 66; // EX_NOINPUT
