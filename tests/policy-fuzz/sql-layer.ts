@@ -13,7 +13,7 @@
 import type pg from 'pg';
 import { AUDIT_SQL_INSERT, type Model, may, type Row, type Session } from './rules-oracle.ts';
 import { type AuditRow, COLUMNS, cloneWorld, TABLE, type World } from './world.ts';
-import { missingReference, type Where, type Write } from './writes.ts';
+import { conflicts, type Where, type Write } from './writes.ts';
 
 type DataModel = Exclude<Model, 'auditLog'>;
 export type SqlOutcome = { ok: true; count: number } | { ok: false };
@@ -74,26 +74,6 @@ const matches = (r: Row, w: Where) =>
   Object.entries(w).every(([k, v]) =>
     v !== null && typeof v === 'object' && 'in' in v ? (v.in as unknown[]).includes(r[k]) : r[k] === v,
   );
-
-function conflicts(world: World, model: DataModel, row: Row, except?: Row): boolean {
-  const others = world[model].filter((r) => r !== except);
-  if (missingReference(world, model, row)) return true;
-  const live = (r: Row) => r.deletedAt === null || r.deletedAt === undefined;
-  if (others.some((r) => r.id === row.id)) return true;
-  if (model === 'clinic') return others.some((r) => r.code === row.code);
-  if (model === 'treatmentsByClinic')
-    return others.some((r) => r.clinicId === row.clinicId && r.treatmentId === row.treatmentId);
-  if (model === 'clinicMembership') return others.some((r) => r.clinicId === row.clinicId && r.userId === row.userId);
-  if (model === 'patient')
-    return (
-      live(row) &&
-      others.some(
-        (r) =>
-          live(r) && r.clinicId === row.clinicId && String(r.email).toLowerCase() === String(row.email).toLowerCase(),
-      )
-    );
-  return false;
-}
 
 /** What the flat statement must do under row-level security. */
 export function expectedSql(world: World, session: Session, f: Flat): { outcome: SqlOutcome; world: World } {

@@ -13,7 +13,7 @@ import { type AuditRow, cloneWorld, money, TABLE, USERS, WORDS, type World } fro
 type DataModel = Exclude<Model, 'auditLog'>;
 
 /** A foreign key pointing at no row (checked by PostgreSQL, 23503). */
-export function missingReference(world: World, model: Model, row: Row): boolean {
+function missingReference(world: World, model: Model, row: Row): boolean {
   const refs: [string, DataModel][] =
     model === 'treatmentsByClinic'
       ? [
@@ -24,6 +24,25 @@ export function missingReference(world: World, model: Model, row: Row): boolean 
         ? [['clinicId', 'clinic']]
         : [];
   return refs.some(([key, target]) => !world[target].some((r) => r.id === row[key]));
+}
+/** A write PostgreSQL refuses for the world's keys: a missing reference or a taken unique value (23505). */
+export function conflicts(world: World, model: Model, row: Row, except?: Row): boolean {
+  const others = model === 'auditLog' ? [] : world[model].filter((r) => r !== except);
+  if (missingReference(world, model, row)) return true;
+  if (others.some((r) => r.id === row.id)) return true;
+  if (model === 'clinic') return others.some((r) => r.code === row.code);
+  if (model === 'treatmentsByClinic')
+    return others.some((r) => r.clinicId === row.clinicId && r.treatmentId === row.treatmentId);
+  if (model === 'clinicMembership') return others.some((r) => r.clinicId === row.clinicId && r.userId === row.userId);
+  if (model === 'patient')
+    return (
+      live(row) &&
+      others.some(
+        (r) =>
+          live(r) && r.clinicId === row.clinicId && String(r.email).toLowerCase() === String(row.email).toLowerCase(),
+      )
+    );
+  return false;
 }
 export type Where = Record<string, unknown>;
 export type Write =
@@ -281,22 +300,7 @@ class Effect {
     } as AuditRow);
   }
   conflicts(model: Model, row: Row, except?: Row): boolean {
-    const others = model === 'auditLog' ? [] : this.world[model].filter((r) => r !== except);
-    if (missingReference(this.world, model, row)) return true;
-    if (others.some((r) => r.id === row.id)) return true;
-    if (model === 'clinic') return others.some((r) => r.code === row.code);
-    if (model === 'treatmentsByClinic')
-      return others.some((r) => r.clinicId === row.clinicId && r.treatmentId === row.treatmentId);
-    if (model === 'clinicMembership') return others.some((r) => r.clinicId === row.clinicId && r.userId === row.userId);
-    if (model === 'patient')
-      return (
-        live(row) &&
-        others.some(
-          (r) =>
-            live(r) && r.clinicId === row.clinicId && String(r.email).toLowerCase() === String(row.email).toLowerCase(),
-        )
-      );
-    return false;
+    return conflicts(this.world, model, row, except);
   }
   create(model: Model, rows: Row[]): Row[] {
     if (model === 'auditLog' || rows.some((r) => !may(this.session, model, 'create', r)))
