@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { type DbConfig, redactUrl } from './config.ts';
+import { type LazyBegin, withLazyBegin } from './fast-path/whole-transaction.ts';
 import { RlsContextClient } from './rls/context-client.ts';
 
 /**
@@ -22,10 +23,12 @@ export function openPool(
 ): pg.Pool {
   const connectionString =
     role === 'app' ? (config.appConnectionString ?? config.connectionString) : config.connectionString;
-  const Client = ClientClass ?? (role === 'app' && config.appConnectionString ? RlsContextClient : undefined);
+  // Replica clients open their own read-only transactions; every primary connection defers BEGIN.
+  const Client =
+    ClientClass ?? withLazyBegin(role === 'app' && config.appConnectionString ? RlsContextClient : pg.Client);
   const pool = new pg.Pool({
     connectionString,
-    ...(Client || wrapClient ? { Client: wrapClient ? wrapClient(Client ?? pg.Client) : Client } : {}),
+    Client: wrapClient ? wrapClient(Client) : Client,
     max: config.poolMax,
     connectionTimeoutMillis: config.connectionTimeoutMillis,
     idleTimeoutMillis: config.idleTimeoutMillis,
@@ -34,6 +37,7 @@ export function openPool(
     ...(config.statementTimeoutMillis > 0 ? { statement_timeout: config.statementTimeoutMillis } : {}),
   });
   pool.on('error', (err) => onError(scrubSecret(err, connectionString)));
+  pool.on('release', (_err, client) => (client as Partial<LazyBegin>).resetLazyBegin?.());
   return pool;
 }
 

@@ -13,7 +13,9 @@ import {
   fastPathsEnabled,
   PagedFindManyPlugin,
   preparedStatementsEnabled,
+  type TwinOf,
   usePreparedStatements,
+  WritePathPlugin,
 } from './fast-path/index.ts';
 import { type BlockedMember, guardClient } from './guard.ts';
 import { NestedWriteParentPlugin } from './nested-write-parent.ts';
@@ -83,18 +85,34 @@ type Kind = 'session' | 'system';
  * level above (whole operations, `onQuery`), before any SQL is built; policy
  * explain is outermost, so it sees every rejection on its way out.
  */
-function pluginsFor(kind: Kind, includeDeleted: boolean, rls: boolean, fast = false): AnyPlugin[] {
+function pluginsFor(kind: Kind, includeDeleted: boolean, rls: boolean, fast = false, twinOf?: TwinOf): AnyPlugin[] {
   const inner = [new AuditPlugin(), softDeletePlugin({ includeDeleted }), softDeleteWriteScope()];
   if (kind === 'system') return withObservability(kind, inner);
   return withObservability(kind, [
     ...(rls ? [new RlsContextPlugin()] : []),
     ...inner,
     fast ? new ConstantPolicyPlugin() : new PolicyPlugin(),
+    ...(fast && twinOf ? [new WritePathPlugin(twinOf)] : []), // inside folding: only allowed writes reach it
     new NestedWriteParentPlugin(),
     new PolicyFoldingPlugin(),
     ...(fast ? [new PagedFindManyPlugin()] : []), // pages before the rules run (each page statement is judged)
     new PolicyExplainPlugin(),
   ]);
+}
+
+/**
+ * The twin of write-path.ts: the session stack's statement-level plugins
+ * (audit, soft delete, row-level security context, statement spans) without
+ * the policy plugin, for writes the session's rules already decided.
+ */
+function twinPlugins(includeDeleted: boolean, rls: boolean): AnyPlugin[] {
+  return [
+    new StatementObservabilityPlugin(),
+    ...(rls ? [new RlsContextPlugin()] : []),
+    new AuditPlugin(),
+    softDeletePlugin({ includeDeleted }),
+    softDeleteWriteScope(),
+  ];
 }
 
 /** Observability wraps the whole stack: SQL spans innermost (the final statements), operations outermost. */
@@ -146,16 +164,32 @@ export class DbRuntime {
     let client = this.unbound.get(key);
     if (!client) {
       const root = kind === 'session' ? this.appRoot : this.ownerRoot();
-      client = root.$setOptions({
-        ...root.$options,
-        plugins: [
-          ...pluginsFor(kind, includeDeleted, this.rls, fast),
-          ...(this.replicas ? [this.replicas.plugin] : []),
-        ],
-      }) as RootClient;
+      const twinOf = kind === 'session' && fast ? this.twins(root, includeDeleted) : undefined;
+      client = this.withPlugins(root, pluginsFor(kind, includeDeleted, this.rls, fast, twinOf));
       this.unbound.set(key, client);
     }
     return client;
+  }
+
+  private withPlugins(root: RootClient, plugins: AnyPlugin[]): RootClient {
+    const routing = this.replicas ? [this.replicas.plugin] : [];
+    return root.$setOptions({ ...root.$options, plugins: [...plugins, ...routing] }) as RootClient;
+  }
+
+  /** Twin clients (write-path.ts), bound to the same auth object as the session client asking. */
+  private twins(root: RootClient, includeDeleted: boolean): TwinOf {
+    const base = this.withPlugins(root, twinPlugins(includeDeleted, this.rls));
+    const bound = new WeakMap<object, RootClient>();
+    return (client) => {
+      const auth = client.$auth as object | undefined;
+      if (!auth) return undefined;
+      let twin = bound.get(auth);
+      if (!twin) {
+        twin = base.$setAuth(auth as Parameters<RootClient['$setAuth']>[0]) as RootClient;
+        bound.set(auth, twin);
+      }
+      return twin as unknown as ReturnType<TwinOf>;
+    };
   }
 
   private ownerRoot(): RootClient {

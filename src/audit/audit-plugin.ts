@@ -9,6 +9,8 @@ import {
   UpdateQueryNode,
 } from 'kysely';
 import { policyRejection } from '../errors.ts';
+import { decidedWrite, wholeTransaction } from '../fast-path/whole-transaction.ts';
+import { asMutationResult, auditedStatement } from './audit-cte.ts';
 import { AUDIT_MODEL, type AuditEntry, auditEntries, columnsOf, type Row } from './audit-entries.ts';
 import { mutationTarget } from './mutation-target.ts';
 import { splitBefore, updateWithBefore } from './update-with-before.ts';
@@ -31,6 +33,10 @@ const NO_ACTOR = { id: 'anonymous', role: 'ANONYMOUS' } as const;
  * are installed, so the audit insert commits or rolls back with it: a failed
  * audit insert fails the mutation, and a mutation rolled back later (a denied
  * read-back, a post-update rule, an error in `$transaction`) leaves no row.
+ *
+ * A write the fast paths decided (src/fast-path/write-path.ts) carries its
+ * audit rows in the same statement instead (audit-cte.ts): one round trip,
+ * and no BEGIN/COMMIT around it (whole-transaction.ts).
  */
 export class AuditPlugin implements AnyPlugin {
   readonly id = 'audit';
@@ -44,6 +50,11 @@ export class AuditPlugin implements AnyPlugin {
     }
 
     const mutation = query as Mutation;
+    if (decidedWrite.getStore() === true) {
+      // The fast paths decided this write and nothing else runs in its transaction: one statement.
+      const one = auditedStatement(client, target, mutation, actorOf(client));
+      if (one) return asMutationResult(one.shape, await wholeTransaction.run(true, () => proceed(one.node)));
+    }
     let result: QueryResult<Row>;
     let before: Row[] | undefined;
     if (UpdateQueryNode.is(mutation)) {
@@ -79,11 +90,16 @@ function withFullReturning<T extends Mutation>(query: T): T {
   };
 }
 
-function insertAuditRows(client: ClientContract<SchemaDef>, entries: AuditEntry[]): RootNode {
+function actorOf(client: ClientContract<SchemaDef>): { id: string; role: string } {
   const actor = (client.$auth as { id?: string; role?: string } | undefined) ?? NO_ACTOR;
+  return { id: actor.id ?? NO_ACTOR.id, role: actor.role ?? NO_ACTOR.role };
+}
+
+function insertAuditRows(client: ClientContract<SchemaDef>, entries: AuditEntry[]): RootNode {
+  const actor = actorOf(client);
   const values = entries.map((entry) => ({
-    actorId: actor.id ?? NO_ACTOR.id,
-    actorRole: actor.role ?? NO_ACTOR.role,
+    actorId: actor.id,
+    actorRole: actor.role,
     model: entry.model,
     action: entry.action,
     recordId: entry.recordId,

@@ -18,6 +18,7 @@ import { perModel } from '../per-model.ts';
 import { type Decision, decideOperation, fieldRules, rulesFor } from '../rules/index.ts';
 import { queryTables } from './query-tables.ts';
 import { debugFallback } from './switch.ts';
+import { decidedWrite, oneStatementWrite } from './whole-transaction.ts';
 
 type Row = Record<string, unknown>;
 type Op = 'read' | 'create' | 'update' | 'delete';
@@ -48,7 +49,11 @@ export class ConstantPolicyPlugin extends PolicyPlugin {
     const { query, client, proceed } = args;
     const plan = passThrough(client.$schema, query, client.$auth);
     if (plan === undefined) return super.onKyselyQuery(args) as Promise<QueryResult<Row>>;
-    return proceed(query).then((result) => shapeResult(plan, query as Mutation, result as QueryResult<Row>));
+    // Inside a bulk write of write-path.ts, this statement is the whole write: its audit may join it.
+    const run = plan.kind !== 'select' && oneStatementWrite.getStore() === true;
+    return (run ? decidedWrite.run(true, () => proceed(query)) : proceed(query)).then((result) =>
+      shapeResult(plan, query as Mutation, result as QueryResult<Row>),
+    );
   }
 }
 
@@ -106,7 +111,7 @@ function fallback(model: string | undefined, kind: string, reason: string): unde
 
 /** Per session (auth object) and model/operation: the rules are fixed, the auth is immutable. */
 const decisions = new WeakMap<object, Map<string, Decision>>();
-function decision(schema: SchemaDef, model: string, op: Op, auth: object): Decision {
+export function decision(schema: SchemaDef, model: string, op: Op, auth: object): Decision {
   let byKey = decisions.get(auth);
   if (!byKey) {
     byKey = new Map();
@@ -122,7 +127,7 @@ function decision(schema: SchemaDef, model: string, op: Op, auth: object): Decis
 }
 
 const hasFieldRulesBySchema = new WeakMap<SchemaDef, boolean>();
-function hasFieldRules(schema: SchemaDef): boolean {
+export function hasFieldRules(schema: SchemaDef): boolean {
   let has = hasFieldRulesBySchema.get(schema);
   if (has === undefined) {
     has = Object.keys(schema.models).some((m) => fieldRules(schema, m).length > 0);
@@ -131,7 +136,7 @@ function hasFieldRules(schema: SchemaDef): boolean {
   return has;
 }
 
-const softDeletable = perModel((schema, model) =>
+export const softDeletable = perModel((schema, model) =>
   Object.values(schema.models[model]?.fields ?? {}).some((f) => f.attributes?.some((a) => a.name === '@deletedAt')),
 );
 

@@ -1,0 +1,185 @@
+import { type ClientContract, QueryUtils } from '@zenstackhq/orm';
+import type { FieldDef, SchemaDef } from '@zenstackhq/orm/schema';
+import {
+  AliasNode,
+  ColumnNode,
+  DeleteQueryNode,
+  IdentifierNode,
+  InsertQueryNode,
+  type OperationNode,
+  type QueryResult,
+  type RawBuilder,
+  RawNode,
+  ReferenceNode,
+  ReturningNode,
+  type RootOperationNode,
+  SelectionNode,
+  sql,
+  UpdateQueryNode,
+} from 'kysely';
+import { perModel } from '../per-model.ts';
+import { AUDIT_MODEL, columnsOf, type Row } from './audit-entries.ts';
+import type { MutationTarget } from './mutation-target.ts';
+import { updateWithBefore } from './update-with-before.ts';
+
+type Mutation = InsertQueryNode | UpdateQueryNode | DeleteQueryNode;
+type Actor = { id: string; role: string };
+/** How to turn the statement's rows back into what the mutation alone would have returned. */
+export type Shape = { kind: 'count' } | { kind: 'rows' };
+
+const M = '$m';
+const OLD = '$old:';
+
+/**
+ * The mutation and its audit rows as ONE statement:
+ *
+ *   WITH "$m" AS (<mutation> RETURNING *),
+ *        "$a" AS (INSERT INTO "AuditLog" (…) SELECT …, <before>, <after> FROM "$m")
+ *   SELECT <the mutation's own RETURNING list> FROM "$m"
+ *
+ * The audit values are formatted in SQL exactly as audit-entries.ts formats
+ * the parsed rows in JavaScript (a timestamp as ISO 8601 in UTC, numeric and
+ * bigint as strings, an update's changed fields only), so both paths write
+ * the same rows. Undefined when a column type has no such SQL form yet (or
+ * the model is soft-deletable: its updates are deletes and restores); the
+ * caller then audits with two statements.
+ */
+export function auditedStatement(
+  client: ClientContract<SchemaDef>,
+  target: MutationTarget,
+  mutation: Mutation,
+  actor: Actor,
+): { node: RootOperationNode; shape: Shape } | undefined {
+  const schema = client.$schema;
+  const model = target.model;
+  const formats = jsonFormats(schema, model);
+  if (!formats) return undefined;
+  const output = outputColumns(schema, model, mutation);
+  if (!output) return undefined;
+  const all = ReturningNode.create([SelectionNode.createSelectAll()]);
+  const action = InsertQueryNode.is(mutation) ? 'create' : DeleteQueryNode.is(mutation) ? 'delete' : 'update';
+  const inner: Mutation = UpdateQueryNode.is(mutation)
+    ? { ...updateWithBefore(client, target, mutation, columnsOf(schema, model)), returning: all }
+    : { ...mutation, returning: all };
+
+  const now = (c: string) => formats[c]?.(sql.ref(`${M}.${c}`)) as RawBuilder<unknown>;
+  const old = (c: string) => formats[c]?.(sql.ref(`${M}.${OLD}${c}`)) as RawBuilder<unknown>;
+  const columns = Object.keys(formats);
+  const record = sql`jsonb_build_object(${sql.join(columns.flatMap((c) => [sql.lit(c), now(c)]))})`;
+  const changed = (side: 'o' | 'n') =>
+    sql`(SELECT coalesce(jsonb_object_agg("c"."k", "c".${sql.raw(side)}), '{}'::jsonb) FROM (VALUES ${sql.join(
+      columns.map((c) => sql`(${sql.lit(c)}, ${old(c)}, ${now(c)})`),
+    )}) AS "c"("k", "o", "n") WHERE "c"."o" IS DISTINCT FROM "c"."n")`;
+  const before = action === 'create' ? sql`NULL::jsonb` : action === 'delete' ? record : changed('o');
+  const after = action === 'create' ? record : action === 'delete' ? sql`NULL::jsonb` : changed('n');
+  const ids = QueryUtils.requireIdFields(schema, model);
+  const recordId = sql`concat_ws(':', ${sql.join(ids.map((f) => sql`${sql.ref(`${M}.${f}`)}::text`))})`;
+
+  // biome-ignore lint/suspicious/noExplicitAny: table names are only known at runtime.
+  const qb = client.$qb as any;
+  // Raw, so that ZenStack's name mapper does not take the CTE for a table and qualify it ("public"."$m").
+  const cte = sql`${sql.raw(`"${M}"`)}`.as(M);
+  const statement = qb
+    .with(M, () => ({ toOperationNode: () => inner }))
+    .with('$a', (db: typeof qb) =>
+      db
+        .insertInto(AUDIT_MODEL)
+        .columns(['actorId', 'actorRole', 'model', 'action', 'recordId', 'before', 'after'])
+        .expression(
+          db
+            .selectFrom(cte)
+            .select([
+              sql`${actor.id}`.as('actorId'),
+              sql`${actor.role}`.as('actorRole'),
+              sql`${model}`.as('model'),
+              sql`${action}`.as('action'),
+              recordId.as('recordId'),
+              before.as('before'),
+              after.as('after'),
+            ]),
+        ),
+    )
+    .selectFrom(cte);
+  const selected =
+    output === 'count'
+      ? statement.select(sql<number>`count(*)::int`.as('$count'))
+      : statement.select(output.map(([column, alias]) => sql.ref(`${M}.${column}`).as(alias)));
+  return { node: selected.toOperationNode(), shape: output === 'count' ? { kind: 'count' } : { kind: 'rows' } };
+}
+
+/** The statement's result as the bare mutation would have given it. */
+export function asMutationResult(shape: Shape, result: QueryResult<Row>): QueryResult<Row> {
+  if (shape.kind === 'rows') return { ...result, numAffectedRows: BigInt(result.rows.length) };
+  const count = Number(result.rows[0]?.$count ?? 0);
+  return { ...result, rows: [], numAffectedRows: BigInt(count) };
+}
+
+/** The RETURNING list as [column, alias] pairs; `*` becomes every column; 'count' without RETURNING. */
+function outputColumns(schema: SchemaDef, model: string, node: Mutation): 'count' | [string, string][] | undefined {
+  if (!node.returning) return 'count';
+  const out: [string, string][] = [];
+  for (const { selection } of node.returning.selections) {
+    if (selection.kind === 'SelectAllNode') out.push(...columnsOf(schema, model).map((c): [string, string] => [c, c]));
+    else {
+      const alias = AliasNode.is(selection) && IdentifierNode.is(selection.alias) ? selection.alias.name : undefined;
+      const column = columnName(AliasNode.is(selection) ? selection.node : selection);
+      if (column === undefined || !columnsOf(schema, model).includes(column)) return undefined;
+      out.push([column, alias ?? column]);
+    }
+  }
+  return out;
+}
+
+function columnName(node: OperationNode): string | undefined {
+  if (ColumnNode.is(node)) return node.column.name;
+  if (ReferenceNode.is(node) && ColumnNode.is(node.column)) return node.column.column.name;
+  if (RawNode.is(node)) return undefined;
+  return undefined;
+}
+
+type Format = (ref: RawBuilder<unknown>) => RawBuilder<unknown>;
+const ISO = 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"';
+const ISO_DATE = 'YYYY-MM-DD"T00:00:00.000Z"';
+
+/**
+ * Per stored column, its JSON as audit-entries.ts writes it from the row pg
+ * and ZenStack parsed: ZenStack reads a `timestamp` as UTC (and a `date` as
+ * UTC midnight), pg keeps numeric and bigint as strings.
+ */
+const jsonFormats = perModel((schema, model): Record<string, Format> | undefined => {
+  const def = QueryUtils.requireModel(schema, model);
+  if (model === AUDIT_MODEL) return undefined;
+  const fields = Object.values(def.fields).filter((f) => !f.relation);
+  if (fields.some((f) => f.attributes?.some((a) => a.name === '@deletedAt'))) return undefined;
+  const out: Record<string, Format> = {};
+  for (const field of fields) {
+    const format = formatOf(schema, field);
+    if (!format) return undefined;
+    out[field.name] = format;
+  }
+  return out;
+});
+
+function formatOf(schema: SchemaDef, field: FieldDef): Format | undefined {
+  if (field.array) return undefined;
+  const native = field.attributes?.find((a) => a.name.startsWith('@db.'))?.name;
+  switch (field.type) {
+    case 'String':
+    case 'Boolean':
+    case 'Int':
+      return native === undefined || native === '@db.Text' || native === '@db.VarChar'
+        ? (r) => sql`to_jsonb(${r})`
+        : undefined;
+    case 'BigInt':
+    case 'Decimal':
+      return (r) => sql`to_jsonb(${r}::text)`;
+    case 'DateTime':
+      if (native === undefined) return (r) => sql`to_jsonb(to_char(${r}, ${sql.lit(ISO)}))`;
+      if (native === '@db.Date') return (r) => sql`to_jsonb(to_char(${r}, ${sql.lit(ISO_DATE)}))`;
+      return undefined;
+    case 'Json':
+      return (r) => sql`to_jsonb(${r})`;
+    default:
+      return schema.enums?.[field.type] ? (r) => sql`to_jsonb(${r})` : undefined;
+  }
+}

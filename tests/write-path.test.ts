@@ -1,0 +1,221 @@
+/**
+ * One statement per decided write (src/fast-path/write-path.ts, audit-cte.ts,
+ * whole-transaction.ts) against the plain ZenStack path: the same results,
+ * errors, audit rows and database state, in one round trip instead of five.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { readDbConfig } from '../src/config.ts';
+import { wholeTransaction, withLazyBegin } from '../src/fast-path/whole-transaction.ts';
+import { createDb } from '../src/index.ts';
+import { DbRuntime } from '../src/runtime.ts';
+import { dec, openUnrestrictedDb, uid } from './support/fixtures.ts';
+
+const raw = openUnrestrictedDb();
+afterAll(() => raw.$disconnect());
+const ADMIN = { id: 'wp-admin', role: 'ADMIN' } as const;
+
+// What the application's pg clients send, per test (the database stays real).
+const sent: string[] = [];
+const recording = new AsyncLocalStorage<true>();
+const query = pg.Client.prototype.query;
+beforeAll(() => {
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const q = args[0] as string | { text?: string };
+    if (recording.getStore()) sent.push(typeof q === 'string' ? q : (q?.text ?? ''));
+    return (query as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof query;
+});
+afterAll(() => {
+  pg.Client.prototype.query = query;
+});
+afterEach(() => {
+  sent.length = 0;
+});
+// ZenStack's promises are lazy: awaited inside the scope, so that their statements are recorded.
+const record = <T>(f: () => PromiseLike<T>) => recording.run(true, async () => await f());
+
+// Without row-level security (its policies would hide a dropped rule), and with it (createDb's default here).
+const ormOnly = new DbRuntime(readDbConfig({ DATABASE_URL: process.env.DATABASE_URL }));
+afterAll(() => ormOnly.close());
+
+type Db = ReturnType<typeof createDb>;
+/** The outcome of a call, with the run's id prefix taken out so that two runs compare equal. */
+async function outcome(prefix: string, p: () => Promise<unknown>) {
+  try {
+    return { ok: normalize(prefix, await p()) };
+  } catch (err) {
+    const e = err as { name?: string; reason?: string; dbErrorCode?: string };
+    return { error: e.name, reason: e.reason, code: e.dbErrorCode };
+  }
+}
+const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+function normalize(prefix: string, value: unknown): unknown {
+  return JSON.parse(
+    JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v))
+      .split(prefix)
+      .join('<run>')
+      .replace(/"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"/g, '"<time>"'),
+  );
+}
+
+/** Every kind of single and bulk write the fast path takes, and two that fail. */
+async function scenario(db: Db, p: string) {
+  const out: unknown[] = [];
+  const step = async (f: () => Promise<unknown>) => out.push(await outcome(p, f));
+  await step(() =>
+    db.treatment.create({
+      data: { id: `${p}-t1`, name: 'T1', price: dec('12.30'), maintenanceIntervalMonths: 6 },
+    }),
+  );
+  await step(() => db.treatment.update({ where: { id: `${p}-t1` }, data: { price: dec('15'), description: 'd' } }));
+  await step(() => db.treatment.update({ where: { id: `${p}-t1` }, data: { maintenanceIntervalMonths: null } }));
+  await step(() => db.treatment.update({ where: { id: `${p}-t1` }, data: { name: 'T1' }, select: { name: true } }));
+  await step(() => db.treatment.update({ where: { id: `${p}-none` }, data: { name: 'x' } })); // not found
+  await step(() =>
+    db.treatment.createMany({
+      data: [1, 2, 3].map((i) => ({ id: `${p}-m${i}`, name: `M${i}`, price: dec(`${i}.5`) })),
+    }),
+  );
+  await step(() =>
+    db.treatment.updateMany({ where: { id: { in: [`${p}-m1`, `${p}-m2`] } }, data: { price: dec('7') } }),
+  );
+  await step(() => db.treatment.deleteMany({ where: { id: { in: [`${p}-m2`, `${p}-m3`] } } }));
+  await step(() => db.clinic.create({ data: { id: `${p}-c`, name: 'C', code: `${p}-code` } }));
+  await step(() => db.clinic.create({ data: { name: 'dup', code: `${p}-code` } })); // unique violation
+  await step(() =>
+    db.clinicMembership.create({ data: { id: `${p}-cm`, userId: `${p}-u`, clinicId: `${p}-c`, role: 'STAFF' } }),
+  );
+  await step(() =>
+    db.clinicMembership.update({
+      where: { userId_clinicId: { userId: `${p}-u`, clinicId: `${p}-c` } },
+      data: { role: 'VIEWER' },
+    }),
+  );
+  await step(() => db.clinicMembership.delete({ where: { id: `${p}-cm` } }));
+  await step(() => db.treatment.delete({ where: { id: `${p}-t1` } }));
+  await step(() => db.treatment.delete({ where: { id: `${p}-t1` } })); // gone
+  return out;
+}
+
+async function auditOf(p: string) {
+  const rows = await raw.auditLog.findMany({
+    where: { recordId: { startsWith: p } },
+    orderBy: { id: 'asc' },
+    select: { actorId: true, actorRole: true, model: true, action: true, recordId: true, before: true, after: true },
+  });
+  for (const row of rows) {
+    for (const side of [row.before, row.after] as Record<string, unknown>[]) {
+      for (const v of Object.values(side ?? {})) if (typeof v === 'string' && /^\d{4}-/.test(v)) expect(v).toMatch(ISO);
+    }
+  }
+  return normalize(p, rows);
+}
+
+const state = async (p: string) =>
+  normalize(p, {
+    treatments: await raw.treatment.findMany({ where: { id: { startsWith: p } }, orderBy: { id: 'asc' } }),
+    clinics: await raw.clinic.findMany({ where: { code: { startsWith: p } }, orderBy: { id: 'asc' } }),
+  });
+
+describe.each([
+  ['without row-level security', false, (fast: boolean) => ormOnly.createDb(ADMIN, { fastPaths: fast })],
+  ['with row-level security', true, (fast: boolean) => createDb(ADMIN, { fastPaths: fast })],
+])('decided writes %s', (_name, rls, dbFor) => {
+  it('give the plain path’s results, errors, audit rows and database state', async () => {
+    const plain = uid('wpp');
+    const fast = uid('wpf');
+    const plainOut = await scenario(dbFor(false), plain);
+    const fastOut = await scenario(dbFor(true), fast);
+    expect(fastOut).toEqual(plainOut);
+    expect(fastOut.filter((o) => 'error' in (o as object))).toHaveLength(3);
+    const audit = await auditOf(fast);
+    expect(audit).toEqual(await auditOf(plain));
+    expect(audit).toHaveLength(16); // every write that succeeded, one row per record
+    expect(await state(fast)).toEqual(await state(plain));
+  });
+
+  it('send one statement per single-row write and per createMany, no BEGIN/COMMIT', async () => {
+    const p = uid('wp1');
+    const db = dbFor(true);
+    await record(() => db.treatment.create({ data: { id: `${p}-a`, name: 'A', price: dec('1') } }));
+    await record(() => db.treatment.update({ where: { id: `${p}-a` }, data: { name: 'B' } }));
+    await record(() =>
+      db.treatment.createMany({ data: Array.from({ length: 50 }, (_, i) => ({ name: `${p}-${i}`, price: dec('1') })) }),
+    );
+    await record(() => db.treatment.delete({ where: { id: `${p}-a` } }));
+    const statements = sent.filter((s) => !/^\s*(begin|start transaction|commit)/i.test(s));
+    expect(statements).toHaveLength(4);
+    // ZenStack's BEGIN/COMMIT are gone. With row-level security each statement still carries the session
+    // as `BEGIN; set_config(…)`, statement, `COMMIT`, pipelined by RlsContextClient: one round trip.
+    expect(sent.filter((s) => /^\s*start transaction\b/i.test(s))).toEqual([]);
+    const contexts = sent.filter((s) => /^BEGIN; SELECT set_config/.test(s)).length;
+    expect(contexts).toBe(rls ? 4 : 0);
+    expect(sent.filter((s) => /^\s*commit\b/i.test(s))).toHaveLength(contexts);
+    for (const s of statements) expect(s).toMatch(/^with "\$m" as \((insert|update|delete)/);
+    const many = await raw.treatment.findMany({ where: { name: { startsWith: p } }, select: { id: true } });
+    expect(many).toHaveLength(50);
+    const ids = [`${p}-a`, ...many.map((t) => t.id)];
+    expect(await raw.auditLog.count({ where: { recordId: { in: ids } } })).toBe(53);
+  });
+});
+
+describe('the plain path stays for what the rules do not decide', () => {
+  it('inside $transaction: the statements keep their transaction (a later failure rolls the write back)', async () => {
+    const p = uid('wptx');
+    const db = ormOnly.createDb(ADMIN);
+    await expect(
+      db.$transaction(async (tx) => {
+        await tx.treatment.create({ data: { id: `${p}-a`, name: 'A', price: dec('1') } });
+        await tx.clinic.create({ data: { name: 'C', code: '' } }); // invalid: @length(1, 32)
+      }),
+    ).rejects.toMatchObject({ reason: 'invalid-input' });
+    expect(await raw.treatment.count({ where: { id: `${p}-a` } })).toBe(0);
+    expect(await raw.auditLog.count({ where: { recordId: `${p}-a` } })).toBe(0);
+  });
+
+  it('a nested write or a USER write keeps the plain path (policy checks and read-back)', async () => {
+    const p = uid('wpn');
+    const db = ormOnly.createDb(ADMIN);
+    await record(() =>
+      db.clinic.create({ data: { id: `${p}-c`, name: 'C', code: p, memberships: { create: { userId: 'u' } } } }),
+    );
+    expect(sent.some((s) => /^start transaction/i.test(s))).toBe(true);
+    expect(await raw.auditLog.count({ where: { recordId: { startsWith: `${p}-c` } } })).toBe(1);
+  });
+});
+
+describe('lazy BEGIN (whole-transaction.ts) on a real connection', () => {
+  const Client = withLazyBegin(pg.Client);
+  let client: InstanceType<typeof Client>;
+  beforeAll(async () => {
+    client = new Client({ connectionString: process.env.DATABASE_URL });
+    await client.connect();
+    await client.query('CREATE TABLE IF NOT EXISTS "lazy_begin_probe" (x int)');
+  });
+  afterAll(async () => {
+    await client.query('DROP TABLE "lazy_begin_probe"');
+    await client.end();
+  });
+  const count = async () => Number((await client.query('SELECT count(*) FROM "lazy_begin_probe"')).rows[0].count);
+
+  it('a transaction begun lazily still rolls back', async () => {
+    const before = await count();
+    await client.query('start transaction isolation level read committed');
+    await client.query('INSERT INTO "lazy_begin_probe" VALUES (1)');
+    expect(client.getTransactionStatus()).toBe('T');
+    await client.query('rollback');
+    expect(await count()).toBe(before);
+  });
+
+  it('a whole-transaction statement runs alone; a second one is refused, not run outside the transaction', async () => {
+    const before = await count();
+    await client.query('start transaction isolation level read committed');
+    await wholeTransaction.run(true, () => client.query('INSERT INTO "lazy_begin_probe" VALUES (2)'));
+    expect(client.getTransactionStatus()).toBe('I');
+    await expect(client.query('INSERT INTO "lazy_begin_probe" VALUES (3)')).rejects.toThrow(/second statement/);
+    await client.query('commit');
+    expect(await count()).toBe(before + 1);
+  });
+});
