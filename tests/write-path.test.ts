@@ -74,6 +74,16 @@ async function scenario(db: Db, p: string) {
   await step(() => db.treatment.update({ where: { id: `${p}-t1` }, data: { name: 'T1' }, select: { name: true } }));
   await step(() => db.treatment.update({ where: { id: `${p}-none` }, data: { name: 'x' } })); // not found
   await step(() =>
+    db.treatment.upsert({ where: { id: `${p}-t1` }, create: { name: 'no', price: dec('1') }, update: { name: 'U' } }),
+  );
+  await step(() =>
+    db.treatment.upsert({
+      where: { id: `${p}-u2` },
+      create: { id: `${p}-u2`, name: 'U2', price: dec('2.25') },
+      update: { name: 'no' },
+    }),
+  );
+  await step(() =>
     db.treatment.createMany({
       data: [1, 2, 3].map((i) => ({ id: `${p}-m${i}`, name: `M${i}`, price: dec(`${i}.5`) })),
     }),
@@ -132,7 +142,7 @@ describe.each([
     expect(fastOut.filter((o) => 'error' in (o as object))).toHaveLength(3);
     const audit = await auditOf(fast);
     expect(audit).toEqual(await auditOf(plain));
-    expect(audit).toHaveLength(16); // every write that succeeded, one row per record
+    expect(audit).toHaveLength(18); // every write that succeeded, one row per record
     expect(await state(fast)).toEqual(await state(plain));
   });
 

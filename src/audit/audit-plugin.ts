@@ -9,7 +9,7 @@ import {
   UpdateQueryNode,
 } from 'kysely';
 import { policyRejection } from '../errors.ts';
-import { decidedWrite, wholeTransaction } from '../fast-path/whole-transaction.ts';
+import { decidedWrite, oneStatementWrite, wholeTransaction } from '../fast-path/whole-transaction.ts';
 import { asMutationResult, auditedStatement } from './audit-cte.ts';
 import { AUDIT_MODEL, type AuditEntry, auditEntries, columnsOf, type Row } from './audit-entries.ts';
 import { mutationTarget } from './mutation-target.ts';
@@ -53,7 +53,10 @@ export class AuditPlugin implements AnyPlugin {
     if (decidedWrite.getStore() === true) {
       // The fast paths decided this write and nothing else runs in its transaction: one statement.
       const one = auditedStatement(client, target, mutation, actorOf(client));
-      if (one) return asMutationResult(one.shape, await wholeTransaction.run(true, () => proceed(one.node)));
+      // Its transaction holds just this statement only inside a one-statement write (not an upsert's).
+      const run = () => proceed(one?.node as RootNode);
+      const whole = oneStatementWrite.getStore() === true;
+      if (one) return asMutationResult(one.shape, await (whole ? wholeTransaction.run(true, run) : run()));
     }
     let result: QueryResult<Row>;
     let before: Row[] | undefined;

@@ -44,7 +44,8 @@ export class WritePathPlugin implements AnyPlugin {
 
   onQuery: NonNullable<AnyPlugin['onQuery']> = ({ model, operation, args, proceed, client }) => {
     const bulk = BULK.has(operation);
-    if (!bulk && !SINGLE.has(operation)) return proceed(args);
+    const upsert = operation === 'upsert';
+    if (!bulk && !upsert && !SINGLE.has(operation)) return proceed(args);
     // biome-ignore lint/suspicious/noExplicitAny: isTransaction is on the Kysely instance behind $qb.
     if ((client.$qb as any).isTransaction) return proceed(args);
     const why = ineligible(client, model, operation, (args ?? {}) as Args);
@@ -60,6 +61,9 @@ export class WritePathPlugin implements AnyPlugin {
     if (!call) return proceed(args);
     // ZenStack's promises are lazy: `then` has to be called inside the scope for the statements to see it.
     const run = () => call(args).then((result) => result);
+    // An upsert is an UPDATE and maybe an INSERT in ZenStack's own transaction: no read-back, audit rows
+    // in each statement, but the BEGIN/COMMIT stay.
+    if (upsert) return decidedWrite.run(true, run);
     return oneStatementWrite.run(true, () => decidedWrite.run(true, run));
   };
 }
@@ -72,11 +76,12 @@ function ineligible(client: Client, model: string, operation: string, args: Args
   if (!schema.models[model]) return 'not a model';
   if (hasFieldRules(schema)) return 'field-level rules';
   if (softDeletable(schema, model)) return 'soft-delete model';
-  const op = operation.startsWith('create') ? 'create' : operation.startsWith('update') ? 'update' : 'delete';
-  if (decision(schema, model, op, auth) !== true) return `${op} depends on the row`;
-  if (decision(schema, model, 'read', auth) !== true) return 'read depends on the row';
-  if (op === 'update' && rulesFor(schema, model, 'post-update').length > 0) return 'post-update rules';
-  const data = args.data;
+  const ops = operation === 'upsert' ? ['create', 'update'] : [operation.replace(/Many$/, '')];
+  for (const op of [...ops, 'read'] as ('create' | 'update' | 'delete' | 'read')[]) {
+    if (decision(schema, model, op, auth) !== true) return `${op} depends on the row`;
+  }
+  if (ops.includes('update') && rulesFor(schema, model, 'post-update').length > 0) return 'post-update rules';
+  const data = operation === 'upsert' ? [args.create, args.update] : args.data;
   for (const row of Array.isArray(data) ? data : data === undefined ? [] : [data]) {
     if (!isPlainObject(row) || !Object.keys(row).every((k) => scalarFields(schema, model).has(k))) {
       return 'relation writes in data';
