@@ -163,7 +163,7 @@ describe.each([
     const contexts = sent.filter((s) => /^BEGIN; SELECT set_config/.test(s)).length;
     expect(contexts).toBe(rls ? 4 : 0);
     expect(sent.filter((s) => /^\s*commit\b/i.test(s))).toHaveLength(contexts);
-    for (const s of statements) expect(s).toMatch(/^with "\$m" as \((insert|update|delete)/);
+    for (const s of statements) expect(s).toMatch(/^with "\$m" as \((insert|update|delete)/i);
     const many = await raw.treatment.findMany({ where: { name: { startsWith: p } }, select: { id: true } });
     expect(many).toHaveLength(50);
     const ids = [`${p}-a`, ...many.map((t) => t.id)];

@@ -8,7 +8,6 @@ import {
   InsertQueryNode,
   type OperationNode,
   type QueryResult,
-  type RawBuilder,
   RawNode,
   ReferenceNode,
   ReturningNode,
@@ -62,50 +61,48 @@ export function auditedStatement(
     ? { ...updateWithBefore(client, target, mutation, columnsOf(schema, model)), returning: all }
     : { ...mutation, returning: all };
 
-  const now = (c: string) => formats[c]?.(sql.ref(`${M}.${c}`)) as RawBuilder<unknown>;
-  const old = (c: string) => formats[c]?.(sql.ref(`${M}.${OLD}${c}`)) as RawBuilder<unknown>;
-  const columns = Object.keys(formats);
-  const record = sql`jsonb_build_object(${sql.join(columns.flatMap((c) => [sql.lit(c), now(c)]))})`;
-  const changed = (side: 'o' | 'n') =>
-    sql`(SELECT coalesce(jsonb_object_agg("c"."k", "c".${sql.raw(side)}), '{}'::jsonb) FROM (VALUES ${sql.join(
-      columns.map((c) => sql`(${sql.lit(c)}, ${old(c)}, ${now(c)})`),
-    )}) AS "c"("k", "o", "n") WHERE "c"."o" IS DISTINCT FROM "c"."n")`;
-  const before = action === 'create' ? sql`NULL::jsonb` : action === 'delete' ? record : changed('o');
-  const after = action === 'create' ? record : action === 'delete' ? sql`NULL::jsonb` : changed('n');
-  const ids = QueryUtils.requireIdFields(schema, model);
-  const recordId = sql`concat_ws(':', ${sql.join(ids.map((f) => sql`${sql.ref(`${M}.${f}`)}::text`))})`;
-
-  // biome-ignore lint/suspicious/noExplicitAny: table names are only known at runtime.
-  const qb = client.$qb as any;
-  // Raw, so that ZenStack's name mapper does not take the CTE for a table and qualify it ("public"."$m").
-  const cte = sql`${sql.raw(`"${M}"`)}`.as(M);
-  const statement = qb
-    .with(M, () => ({ toOperationNode: () => inner }))
-    .with('$a', (db: typeof qb) =>
-      db
-        .insertInto(AUDIT_MODEL)
-        .columns(['actorId', 'actorRole', 'model', 'action', 'recordId', 'before', 'after'])
-        .expression(
-          db
-            .selectFrom(cte)
-            .select([
-              sql`${actor.id}`.as('actorId'),
-              sql`${actor.role}`.as('actorRole'),
-              sql`${model}`.as('model'),
-              sql`${action}`.as('action'),
-              recordId.as('recordId'),
-              before.as('before'),
-              after.as('after'),
-            ]),
-        ),
-    )
-    .selectFrom(cte);
-  const selected =
-    output === 'count'
-      ? statement.select(sql<number>`count(*)::int`.as('$count'))
-      : statement.select(output.map(([column, alias]) => sql.ref(`${M}.${column}`).as(alias)));
-  return { node: selected.toOperationNode(), shape: output === 'count' ? { kind: 'count' } : { kind: 'rows' } };
+  const text = auditSql(schema, model)[action];
+  const list =
+    output === 'count' ? 'count(*)::int AS "$count"' : output.map(([c, a]) => `${q(M)}.${q(c)} AS ${q(a)}`).join(', ');
+  // Raw text around the mutation's own node: built once per model, so a write costs no extra query tree.
+  const node = sql`WITH ${sql.raw(q(M))} AS (${{ toOperationNode: () => inner }}), ${sql.raw(
+    q('$a'),
+  )} AS (${sql.raw(text.insert)}${actor.id}, ${actor.role}${sql.raw(text.select)}) SELECT ${sql.raw(list)} FROM ${sql.raw(q(M))}`;
+  return {
+    node: node.toOperationNode() as RootOperationNode,
+    shape: output === 'count' ? { kind: 'count' } : { kind: 'rows' },
+  };
 }
+
+const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
+const lit = (text: string) => `'${text.replace(/'/g, "''")}'`;
+
+/**
+ * `INSERT INTO "AuditLog" (…) SELECT ` and, after the two actor parameters,
+ * `, 'Model', 'action', <recordId>, <before>, <after> FROM "$m"`, per action.
+ */
+const auditSql = perModel((schema, model) => {
+  const formats = jsonFormats(schema, model) as Record<string, Format>;
+  const columns = Object.keys(formats);
+  const now = (c: string) => formats[c]?.(`${q(M)}.${q(c)}`) as string;
+  const old = (c: string) => formats[c]?.(`${q(M)}.${q(OLD + c)}`) as string;
+  const record = columns.map((c) => `jsonb_build_object(${lit(c)}, ${now(c)})`).reduce((a, b) => `${a} || ${b}`);
+  const changed = (side: 'o' | 'n') =>
+    `(SELECT coalesce(jsonb_object_agg("c"."k", "c".${q(side)}), '{}'::jsonb) FROM (VALUES ${columns
+      .map((c) => `(${lit(c)}, ${old(c)}, ${now(c)})`)
+      .join(', ')}) AS "c"("k", "o", "n") WHERE "c"."o" IS DISTINCT FROM "c"."n")`;
+  const ids = QueryUtils.requireIdFields(schema, model);
+  const recordId = `concat_ws(':', ${ids.map((f) => `${q(M)}.${q(f)}::text`).join(', ')})`;
+  const table = `${q(schema.provider.defaultSchema ?? 'public')}.${q(AUDIT_MODEL)}`;
+  const insert = `INSERT INTO ${table} ("actorId", "actorRole", "model", "action", "recordId", "before", "after") SELECT `;
+  const tail = (action: string, before: string, after: string) =>
+    `, ${lit(model)}, ${lit(action)}, ${recordId}, ${before}, ${after} FROM ${q(M)}`;
+  return {
+    create: { insert, select: tail('create', 'NULL::jsonb', record) },
+    update: { insert, select: tail('update', changed('o'), changed('n')) },
+    delete: { insert, select: tail('delete', record, 'NULL::jsonb') },
+  };
+});
 
 /** The statement's result as the bare mutation would have given it. */
 export function asMutationResult(shape: Shape, result: QueryResult<Row>): QueryResult<Row> {
@@ -137,7 +134,7 @@ function columnName(node: OperationNode): string | undefined {
   return undefined;
 }
 
-type Format = (ref: RawBuilder<unknown>) => RawBuilder<unknown>;
+type Format = (ref: string) => string;
 const ISO = 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"';
 const ISO_DATE = 'YYYY-MM-DD"T00:00:00.000Z"';
 
@@ -168,18 +165,18 @@ function formatOf(schema: SchemaDef, field: FieldDef): Format | undefined {
     case 'Boolean':
     case 'Int':
       return native === undefined || native === '@db.Text' || native === '@db.VarChar'
-        ? (r) => sql`to_jsonb(${r})`
+        ? (r) => `to_jsonb(${r})`
         : undefined;
     case 'BigInt':
     case 'Decimal':
-      return (r) => sql`to_jsonb(${r}::text)`;
+      return (r) => `to_jsonb(${r}::text)`;
     case 'DateTime':
-      if (native === undefined) return (r) => sql`to_jsonb(to_char(${r}, ${sql.lit(ISO)}))`;
-      if (native === '@db.Date') return (r) => sql`to_jsonb(to_char(${r}, ${sql.lit(ISO_DATE)}))`;
+      if (native === undefined) return (r) => `to_jsonb(to_char(${r}, ${lit(ISO)}))`;
+      if (native === '@db.Date') return (r) => `to_jsonb(to_char(${r}, ${lit(ISO_DATE)}))`;
       return undefined;
     case 'Json':
-      return (r) => sql`to_jsonb(${r})`;
+      return (r) => `to_jsonb(${r})`;
     default:
-      return schema.enums?.[field.type] ? (r) => sql`to_jsonb(${r})` : undefined;
+      return schema.enums?.[field.type] ? (r) => `to_jsonb(${r})` : undefined;
   }
 }
