@@ -1,7 +1,7 @@
 /**
  * `pnpm bench [-- --quick]`: the policy-enforced client against the floor
  * (raw pg) and the alternatives, on one database, interleaved. Writes a table
- * to stdout and bench/results.json. Never part of the test suite.
+ * to stdout and bench/results.json (`--quick`: bench/results.quick.json). Never part of the test suite.
  */
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -207,8 +207,10 @@ async function main() {
       rlsOverheadPercent: rlsOverhead,
       createDbMicros,
     };
-    writeFileSync(path.join(import.meta.dirname, 'results.json'), `${JSON.stringify(out, null, 2)}\n`);
-    console.log('[bench] wrote bench/results.json');
+    // The full run's file is committed with RESULTS.md; a quick run (CI's smoke check) writes beside it.
+    const file = quick ? 'results.quick.json' : 'results.json';
+    writeFileSync(path.join(import.meta.dirname, file), `${JSON.stringify(out, null, 2)}\n`);
+    console.log(`[bench] wrote bench/${file}`);
   } catch (err) {
     // Shown before the database is dropped: dropping it ends the pools' connections noisily.
     console.error('[bench] failed:', err);
