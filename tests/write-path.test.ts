@@ -171,6 +171,28 @@ describe.each([
   });
 });
 
+describe('concurrent decided writes share pooled connections', () => {
+  it('60 at once: each write and its audit row land, no connection is left in a transaction', async () => {
+    const p = uid('wpc');
+    const db = ormOnly.createDb(ADMIN);
+    const ids = Array.from({ length: 60 }, (_, i) => `${p}-${i}`);
+    await Promise.all(ids.map((id) => db.treatment.create({ data: { id, name: id, price: dec('1') } })));
+    await Promise.all(ids.map((id) => db.treatment.update({ where: { id }, data: { name: `${id}!` } })));
+    // A mix with writes that keep their transaction (a nested create), on the same pool.
+    await Promise.all(
+      ids
+        .slice(0, 10)
+        .map((id) => db.clinic.create({ data: { id, name: id, code: id, memberships: { create: { userId: id } } } })),
+    );
+    expect(await raw.treatment.count({ where: { id: { in: ids }, name: { endsWith: '!' } } })).toBe(60);
+    expect(await raw.auditLog.count({ where: { recordId: { in: ids } } })).toBe(130);
+    const idle = await raw.$queryRawUnsafe<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction'`,
+    );
+    expect(idle[0]?.n).toBe(0);
+  });
+});
+
 describe('the plain path stays for what the rules do not decide', () => {
   it('inside $transaction: the statements keep their transaction (a later failure rolls the write back)', async () => {
     const p = uid('wptx');
