@@ -1,0 +1,318 @@
+/**
+ * The compiled-query cache (src/fast-path/query-cache) against the plain
+ * ZenStack path on the same database: every hit returns exactly what the
+ * plain path returns, binds the new values, never shares an entry between
+ * shapes or between sessions whose SQL differs, and stands aside in
+ * transactions and when switched off.
+ */
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { readDbConfig } from '../src/config.ts';
+import { DbRuntime } from '../src/runtime.ts';
+import { dec, openUnrestrictedDb, uid } from './support/fixtures.ts';
+import { arrangeTenancy, type Tenancy } from './support/tenancy.ts';
+
+const raw = openUnrestrictedDb();
+afterAll(() => raw.$disconnect());
+
+// The SQL and parameters the application's pg clients send (the database stays real).
+const sent: { text: string; values: unknown[] }[] = [];
+const query = pg.Client.prototype.query;
+beforeAll(() => {
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const q = args[0] as string | { text?: string; values?: unknown[] };
+    const values = (Array.isArray(args[1]) ? args[1] : typeof q === 'object' ? q?.values : undefined) ?? [];
+    sent.push({ text: typeof q === 'string' ? q : (q?.text ?? ''), values });
+    return (query as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof query;
+});
+afterAll(() => {
+  pg.Client.prototype.query = query;
+});
+afterEach(() => {
+  sent.length = 0;
+});
+
+const runtime = new DbRuntime(readDbConfig({ DATABASE_URL: process.env.DATABASE_URL }));
+afterAll(() => runtime.close());
+type Session = Parameters<DbRuntime['createDb']>[0];
+const plainDb = (s: Session) => runtime.createDb(s, { fastPaths: false });
+const cachedDb = (s: Session) => runtime.createDb(s);
+const stats = () => runtime.poolStats().queryCache;
+/** Counter changes over `fn`. */
+async function delta<T>(fn: () => Promise<T>) {
+  const before = stats();
+  const value = await fn();
+  const after = stats();
+  return {
+    value,
+    hits: after.hits - before.hits,
+    misses: after.misses - before.misses,
+    uncacheable: after.uncacheable - before.uncacheable,
+    size: after.size - before.size,
+  };
+}
+
+let t: Tenancy;
+let treatments: { id: string; name: string }[];
+const tid = (i: number) => (treatments[i] as { id: string }).id;
+beforeAll(async () => {
+  t = await arrangeTenancy(raw);
+  treatments = [];
+  for (const [i, price] of ['10.00', '20.50', '99.99', '120.00'].entries()) {
+    treatments.push(
+      await raw.treatment.create({
+        data: {
+          name: uid(`QC Treatment ${i}`),
+          price: dec(price),
+          description: i % 2 ? null : `about ${i}`,
+          maintenanceIntervalMonths: i % 2 ? i : null,
+        },
+      }),
+    );
+  }
+  for (const tr of treatments.slice(0, 3)) {
+    await raw.treatmentsByClinic.create({
+      data: { clinicId: t.clinicA.id, treatmentId: tr.id, priceOverride: dec('5.25') },
+    });
+  }
+});
+
+describe('hits return exactly the plain path result', () => {
+  it('findUnique by id: one miss, then hits with the new id bound', async () => {
+    const admin = t.sessions.admin;
+    const first = await delta(() => cachedDb(admin).treatment.findUnique({ where: { id: tid(0) } }));
+    expect(first).toMatchObject({ misses: 1, hits: 0 });
+    expect(first.value).toEqual(await plainDb(admin).treatment.findUnique({ where: { id: tid(0) } }));
+    for (const tr of [...treatments, { id: 'missing' }]) {
+      sent.length = 0;
+      const hit = await delta(() => cachedDb(admin).treatment.findUnique({ where: { id: tr.id } }));
+      expect(hit).toMatchObject({ hits: 1, misses: 0 });
+      expect(sent.some((s) => s.values.includes(tr.id))).toBe(true);
+      expect(hit.value).toEqual(await plainDb(admin).treatment.findUnique({ where: { id: tr.id } }));
+    }
+    const miss = await cachedDb(admin).treatment.findUnique({ where: { id: 'missing' } });
+    expect(miss).toBeNull();
+  });
+
+  /** Each call twice on the cached client (a miss or hit, then a hit) and once on the plain one: all equal. */
+  async function agree(session: Session, run: (db: ReturnType<typeof cachedDb>) => Promise<unknown>) {
+    const expected = await run(plainDb(session));
+    const first = await run(cachedDb(session));
+    const again = await delta(() => run(cachedDb(session)));
+    expect(first).toEqual(expected);
+    expect(again.value).toEqual(expected);
+    expect(again.hits).toBe(1);
+    return expected;
+  }
+
+  it('findMany with where, orderBy, take and skip: Decimal, Date, nulls', async () => {
+    const user = t.sessions.staffA;
+    for (const price of ['10', '20.5', '99.99', '1000']) {
+      for (const take of [1, 2, 3]) {
+        const rows = (await agree(user, (db) =>
+          db.treatment.findMany({
+            where: {
+              price: { lte: (take === 2 ? price : dec(price)) as never },
+              id: { in: treatments.map((x) => x.id) },
+            },
+            orderBy: [{ price: 'desc' }, { id: 'asc' }],
+            take,
+            skip: take > 2 ? 1 : undefined,
+          }),
+        )) as { price: unknown; createdAt: unknown; description: unknown }[];
+        if (price === '1000') expect(rows.length).toBe(Math.min(take, 4 - (take > 2 ? 1 : 0)));
+        for (const row of rows) {
+          expect(row.price).toBeInstanceOf(dec('1').constructor);
+          expect(row.createdAt).toBeInstanceOf(Date);
+        }
+      }
+    }
+    const byInterval = await agree(user, (db) =>
+      db.treatment.findMany({
+        where: { maintenanceIntervalMonths: { gt: 0 }, id: { in: treatments.map((x) => x.id) } },
+      }),
+    );
+    expect(byInterval).toHaveLength(2);
+  });
+
+  it('count, count with select, findFirst, exists and a nested include', async () => {
+    const admin = t.sessions.admin;
+    for (const tr of treatments) {
+      await agree(admin, (db) => db.treatment.count({ where: { id: tr.id } }));
+      await agree(admin, (db) =>
+        db.treatment.count({ where: { id: { not: tr.id } }, select: { _all: true, description: true } }),
+      );
+      await agree(admin, (db) =>
+        db.treatment.findFirst({ where: { name: tr.name }, select: { id: true, price: true } }),
+      );
+      await agree(admin, (db) => db.treatment.exists({ where: { id: tr.id } }));
+    }
+    for (const clinic of [t.clinicA, t.clinicB]) {
+      const found = (await agree(admin, (db) =>
+        db.clinic.findUnique({
+          where: { id: clinic.id },
+          include: { treatmentsByClinic: { include: { treatment: true }, orderBy: { id: 'asc' } } },
+        }),
+      )) as { treatmentsByClinic: { priceOverride: unknown; treatment: { price: unknown } }[] };
+      expect(found.treatmentsByClinic).toHaveLength(clinic === t.clinicA ? 3 : 0);
+      for (const link of found.treatmentsByClinic) expect(String(link.treatment.price)).toMatch(/^\d+(\.\d+)?$/);
+    }
+    await agree(admin, (db) =>
+      db.clinic.findUnique({ where: { id: 'nobody' }, include: { treatmentsByClinic: true } }),
+    );
+  });
+});
+
+describe('one entry per shape', () => {
+  it('null-ness, array length, take, orderBy direction, select and mode each make their own entry', async () => {
+    const admin = t.sessions.admin;
+    const ids = treatments.map((x) => x.id);
+    const variants: ((db: ReturnType<typeof cachedDb>) => Promise<unknown>)[] = [
+      (db) => db.treatment.findMany({ where: { description: null }, orderBy: { id: 'asc' } }),
+      (db) => db.treatment.findMany({ where: { description: 'about 0' }, orderBy: { id: 'asc' } }),
+      (db) => db.treatment.findMany({ where: { id: { in: ids.slice(0, 1) } }, orderBy: { id: 'asc' } }),
+      (db) => db.treatment.findMany({ where: { id: { in: ids.slice(0, 3) } }, orderBy: { id: 'asc' } }),
+      (db) => db.treatment.findMany({ where: { id: { in: ids } }, orderBy: { id: 'asc' }, take: 2 }),
+      (db) => db.treatment.findMany({ where: { id: { in: ids } }, orderBy: { id: 'desc' } }),
+      (db) => db.treatment.findMany({ where: { id: { in: ids } }, orderBy: { id: 'desc' }, select: { id: true } }),
+      (db) => db.treatment.findMany({ where: { id: { in: ids } }, orderBy: { id: 'desc' }, take: -2 }),
+      (db) => db.treatment.findMany({ where: { description: { equals: 'ABOUT 0', mode: 'insensitive' } } }),
+      (db) => db.treatment.findMany({ where: { description: { equals: 'ABOUT 0', mode: 'default' } } }),
+    ];
+    const sizes: number[] = [];
+    for (const run of variants) {
+      const expected = await run(plainDb(admin));
+      const first = await delta(() => run(cachedDb(admin)));
+      expect(first.misses).toBe(1); // never an earlier variant's entry
+      expect(first.value).toEqual(expected);
+      expect(await run(cachedDb(admin))).toEqual(expected);
+      sizes.push(stats().size);
+    }
+    expect(new Set(sizes).size).toBe(variants.length);
+  });
+
+  it('a filter derived from a value (contains) is marked uncacheable and keeps the plain result', async () => {
+    const admin = t.sessions.admin;
+    const run = (db: ReturnType<typeof cachedDb>, s: string) =>
+      db.treatment.findMany({ where: { name: { contains: s } } });
+    await run(cachedDb(admin), 'Treatment 1');
+    const second = await delta(() => run(cachedDb(admin), 'Treatment 2'));
+    expect(second).toMatchObject({ hits: 0, misses: 0, uncacheable: 1 });
+    expect(second.value).toEqual(await run(plainDb(admin), 'Treatment 2'));
+  });
+});
+
+describe('sessions never see each other’s rows through the cache', () => {
+  it('a filter value equal to a session value stays the filter, not the rule', async () => {
+    // staffA's rule carries clinic A's id; so does the filter on the first call.
+    const staffA = t.sessions.staffA;
+    const run = (db: ReturnType<typeof cachedDb>, clinicId: string) =>
+      db.patient.findMany({ where: { clinicId }, orderBy: { id: 'asc' } });
+    const own = await run(cachedDb(staffA), t.clinicA.id);
+    expect(own.map((p) => p.id)).toContain(t.patientA.id);
+    const other = await delta(() => run(cachedDb(staffA), t.clinicB.id));
+    expect(other.hits).toBe(1);
+    expect(other.value).toEqual([]);
+    expect(other.value).toEqual(await run(plainDb(staffA), t.clinicB.id));
+  });
+
+  it('a filter value equal to a rule constant (an enum name) is pinned, never bound', async () => {
+    const admin = t.sessions.admin;
+    const run = (db: ReturnType<typeof cachedDb>, role: 'STAFF' | 'VIEWER') =>
+      db.clinicMembership.findMany({ where: { role, clinicId: t.clinicA.id }, orderBy: { id: 'asc' } });
+    for (const role of ['STAFF', 'VIEWER', 'STAFF'] as const)
+      expect(await run(cachedDb(admin), role)).toEqual(await run(plainDb(admin), role));
+  });
+
+  it('two sessions with different memberships on Patient keep their own entries', async () => {
+    const run = (db: ReturnType<typeof cachedDb>, name: string) =>
+      db.patient.findMany({ where: { name: { not: name } }, orderBy: { id: 'asc' } });
+    const a1 = await delta(() => run(cachedDb(t.sessions.staffA), 'x'));
+    const a2 = await delta(() => run(cachedDb(t.sessions.staffA), 'y'));
+    const b1 = await delta(() => run(cachedDb(t.sessions.staffB), 'x'));
+    const b2 = await delta(() => run(cachedDb(t.sessions.staffB), 'z'));
+    expect([a1.misses, a2.hits, b1.misses, b2.hits]).toEqual([1, 1, 1, 1]);
+    expect(a2.value.map((p) => p.id)).toContain(t.patientA.id);
+    expect(a2.value.map((p) => p.id)).not.toContain(t.patientB.id);
+    expect(b2.value.map((p) => p.id)).toContain(t.patientB.id);
+    expect(b2.value.map((p) => p.id)).not.toContain(t.patientA.id);
+    expect(b2.value).toEqual(await run(plainDb(t.sessions.staffB), 'z'));
+  });
+
+  it('sessions whose rules fold alike share an entry when no session value is in the SQL', async () => {
+    const run = (s: Session, id: string) => cachedDb(s).clinic.findUnique({ where: { id } });
+    await run(t.sessions.staffA, t.clinicA.id);
+    const other = await delta(() => run(t.sessions.staffB, t.clinicB.id)); // a USER too: Clinic reads fold to true
+    expect(other.hits).toBe(1);
+    expect(other.value).toEqual(await plainDb(t.sessions.staffB).clinic.findUnique({ where: { id: t.clinicB.id } }));
+  });
+});
+
+describe('where the cache stands aside', () => {
+  const read = (db: ReturnType<typeof cachedDb>) => db.treatment.findMany({ where: { id: tid(1) } });
+
+  it('inside $transaction (both forms) the plain path runs', async () => {
+    const admin = t.sessions.admin;
+    await read(cachedDb(admin));
+    const interactive = await delta(() =>
+      cachedDb(admin).$transaction((tx) => read(tx as unknown as ReturnType<typeof cachedDb>)),
+    );
+    const sequential = await delta(() =>
+      cachedDb(admin).$transaction([cachedDb(admin).treatment.findMany({ where: { id: tid(2) } })]),
+    );
+    expect([interactive.hits, interactive.misses, sequential.hits, sequential.misses]).toEqual([0, 0, 0, 0]);
+    expect(interactive.value).toHaveLength(1);
+    expect(sequential.value[0]).toHaveLength(1);
+  });
+
+  it('fastPaths: false and queryCache: false leave the counters alone', async () => {
+    const admin = t.sessions.admin;
+    for (const db of [runtime.createDb(admin, { fastPaths: false }), runtime.createDb(admin, { queryCache: false })]) {
+      const d = await delta(() => read(db));
+      expect([d.hits, d.misses, d.uncacheable, d.size]).toEqual([0, 0, 0, 0]);
+      expect(d.value).toHaveLength(1);
+    }
+  });
+
+  it('ACME_DB_QUERY_CACHE=0 turns it off', async () => {
+    const { queryCacheEnabled } = await import('../src/fast-path/query-cache/index.ts');
+    expect(queryCacheEnabled(undefined, { ACME_DB_QUERY_CACHE: '0' })).toBe(false);
+    expect(queryCacheEnabled(undefined, {})).toBe(true);
+    expect(queryCacheEnabled(false, {})).toBe(false);
+  });
+
+  it('the LRU keeps at most its bound and evicts the oldest shape', async () => {
+    const small = new DbRuntime(readDbConfig({ DATABASE_URL: process.env.DATABASE_URL }), { queryCacheSize: 2 });
+    try {
+      const db = small.createDb(t.sessions.admin);
+      await db.treatment.findUnique({ where: { id: 'a' } });
+      await db.treatment.findMany({ where: { id: 'a' } });
+      await db.treatment.count({ where: { id: 'a' } });
+      expect(small.poolStats().queryCache).toMatchObject({ size: 2, max: 2, misses: 3 });
+      await db.treatment.count({ where: { id: 'b' } }); // newest: still there
+      await db.treatment.findUnique({ where: { id: 'b' } }); // oldest: evicted
+      expect(small.poolStats().queryCache).toMatchObject({ hits: 1, misses: 4 });
+    } finally {
+      await small.close();
+    }
+  });
+});
+
+describe('row-level security on', () => {
+  const rls = new DbRuntime(readDbConfig(process.env));
+  afterAll(() => rls.close());
+
+  it('hits run under the session context and give the same rows', async () => {
+    expect(rls.rls).toBe(true);
+    for (const s of [t.sessions.staffA, t.sessions.staffB, t.sessions.staffAB, t.sessions.admin]) {
+      for (const p of [t.patientA, t.patientB]) {
+        const plain = await rls.createDb(s, { fastPaths: false }).patient.findUnique({ where: { id: p.id } });
+        const before = rls.poolStats().queryCache.hits;
+        const cached = await rls.createDb(s).patient.findUnique({ where: { id: p.id } });
+        expect(cached).toEqual(plain);
+        if (p === t.patientB) expect(rls.poolStats().queryCache.hits).toBe(before + 1);
+      }
+    }
+  });
+});
