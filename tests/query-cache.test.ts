@@ -6,7 +6,7 @@
  * transactions and when switched off.
  */
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readDbConfig } from '../src/config.ts';
 import { DbRuntime } from '../src/runtime.ts';
 import { dec, openUnrestrictedDb, uid } from './support/fixtures.ts';
@@ -200,6 +200,23 @@ describe('one entry per shape', () => {
     const second = await delta(() => run(cachedDb(admin), 'Treatment 2'));
     expect(second).toMatchObject({ hits: 0, misses: 0, uncacheable: 1 });
     expect(second.value).toEqual(await run(plainDb(admin), 'Treatment 2'));
+  });
+
+  it('DEBUG=acme:fast-path names the reason, never a value', async () => {
+    const debug = vi.spyOn(console, 'debug').mockImplementation(() => {});
+    const saved = process.env.DEBUG;
+    process.env.DEBUG = 'acme:fast-path';
+    try {
+      await cachedDb(t.sessions.admin).treatment.findMany({ where: { name: { contains: 'secret-value' } } });
+      const lines = debug.mock.calls.map((c) => String(c[0])).filter((l) => l.includes('query cache'));
+      expect(lines).toContain(
+        '[acme:fast-path] plain path for findMany on Treatment: query cache: a parameter derived from a value',
+      );
+      expect(lines.join('\n')).not.toContain('secret-value');
+    } finally {
+      process.env.DEBUG = saved;
+      debug.mockRestore();
+    }
   });
 });
 

@@ -137,6 +137,8 @@ export class QueryCachePlugin implements AnyPlugin {
     if (capture.statements.length !== 1) return `${capture.statements.length} statements (only one is cached)`;
     const real = capture.statements[0] as CapturedStatement;
     if (!real.rows) return 'no rows captured';
+    // The probe is built from the arguments: they must still be the ones the shape was taken of.
+    if (shapeOf(schema, args)?.key !== shape.key) return 'the arguments changed during the call';
     const mapped = (this.mapper as ResultMapper).map(model, operation, real.rows, args);
     if (!sameResult(mapped, result)) return 'the mapped rows differ from the plain result';
     // Always probed, with or without leaves: a parameter that changes on its own (a clock) is caught too.
