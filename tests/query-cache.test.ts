@@ -8,6 +8,7 @@
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readDbConfig } from '../src/config.ts';
+import { queriesTotal } from '../src/observability/metrics.ts';
 import { DbRuntime } from '../src/runtime.ts';
 import { dec, openUnrestrictedDb, uid } from './support/fixtures.ts';
 import { arrangeTenancy, type Tenancy } from './support/tenancy.ts';
@@ -313,6 +314,23 @@ describe('where the cache stands aside', () => {
     } finally {
       await small.close();
     }
+  });
+});
+
+describe('statement observability', () => {
+  const counted = async () =>
+    (await queriesTotal.get()).values.find((v) => v.labels.model === 'Clinic' && v.labels.operation === 'count')
+      ?.value ?? 0;
+
+  it('counts one statement for a miss (the probe is never sent, nor counted) and one for a hit', async () => {
+    const db = cachedDb(t.sessions.admin);
+    const c0 = await counted();
+    const miss = await delta(() => db.clinic.count({ where: { code: { not: 'zz-obs' } } }));
+    const c1 = await counted();
+    const hit = await delta(() => db.clinic.count({ where: { code: { not: 'zz-obs-2' } } }));
+    const c2 = await counted();
+    expect([miss.misses, hit.hits]).toEqual([1, 1]);
+    expect([c1 - c0, c2 - c1]).toEqual([1, 1]);
   });
 });
 
