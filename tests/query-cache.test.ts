@@ -165,6 +165,30 @@ describe('hits return exactly the plain path result', () => {
   });
 });
 
+describe('paged findMany (PagedFindManyPlugin, outside the cache)', () => {
+  it('each page statement is a one-statement read of its own: pages with relations agree on hits', async () => {
+    const admin = t.sessions.admin;
+    const page = (db: ReturnType<typeof cachedDb>, take: number, name: string) =>
+      db.clinic.findMany({
+        where: { name: { not: name } },
+        take,
+        orderBy: [{ name: 'desc' }, { id: 'asc' }],
+        include: { treatmentsByClinic: { orderBy: { id: 'asc' }, include: { treatment: true } } },
+      });
+    for (const [take, name] of [
+      [1, 'a'],
+      [1, 'b'],
+      [2, 'c'],
+      [2, 'd'],
+      [1, 'e'],
+    ] as const) {
+      expect(await page(cachedDb(admin), take, name)).toEqual(await page(plainDb(admin), take, name));
+    }
+    const again = await delta(() => page(cachedDb(admin), 2, 'f'));
+    expect(again.hits).toBe(2); // the ids, then the rows with their relations
+  });
+});
+
 describe('one entry per shape', () => {
   it('null-ness, array length, take, orderBy direction, select and mode each make their own entry', async () => {
     const admin = t.sessions.admin;
