@@ -1,58 +1,17 @@
 /**
  * The compiled-query cache (src/fast-path/query-cache) against the plain
  * ZenStack path on the same database: every hit returns exactly what the
- * plain path returns, binds the new values, never shares an entry between
- * shapes or between sessions whose SQL differs, and stands aside in
- * transactions and when switched off.
+ * plain path returns and binds the new values; shapes and sessions whose SQL
+ * differs never share an entry. Where it stands aside: query-cache-boundaries.test.ts.
  */
-import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { readDbConfig } from '../src/config.ts';
-import { queriesTotal } from '../src/observability/metrics.ts';
-import { DbRuntime } from '../src/runtime.ts';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { dec, openUnrestrictedDb, uid } from './support/fixtures.ts';
+import { cacheHarness, type Session } from './support/query-cache.ts';
 import { arrangeTenancy, type Tenancy } from './support/tenancy.ts';
 
 const raw = openUnrestrictedDb();
 afterAll(() => raw.$disconnect());
-
-// The SQL and parameters the application's pg clients send (the database stays real).
-const sent: { text: string; values: unknown[] }[] = [];
-const query = pg.Client.prototype.query;
-beforeAll(() => {
-  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-    const q = args[0] as string | { text?: string; values?: unknown[] };
-    const values = (Array.isArray(args[1]) ? args[1] : typeof q === 'object' ? q?.values : undefined) ?? [];
-    sent.push({ text: typeof q === 'string' ? q : (q?.text ?? ''), values });
-    return (query as (...a: unknown[]) => unknown).apply(this, args);
-  } as typeof query;
-});
-afterAll(() => {
-  pg.Client.prototype.query = query;
-});
-afterEach(() => {
-  sent.length = 0;
-});
-
-const runtime = new DbRuntime(readDbConfig({ DATABASE_URL: process.env.DATABASE_URL }));
-afterAll(() => runtime.close());
-type Session = Parameters<DbRuntime['createDb']>[0];
-const plainDb = (s: Session) => runtime.createDb(s, { fastPaths: false });
-const cachedDb = (s: Session) => runtime.createDb(s);
-const stats = () => runtime.poolStats().queryCache;
-/** Counter changes over `fn`. */
-async function delta<T>(fn: () => Promise<T>) {
-  const before = stats();
-  const value = await fn();
-  const after = stats();
-  return {
-    value,
-    hits: after.hits - before.hits,
-    misses: after.misses - before.misses,
-    uncacheable: after.uncacheable - before.uncacheable,
-    size: after.size - before.size,
-  };
-}
+const { sent, stats, delta, plainDb, cachedDb } = cacheHarness();
 
 let t: Tenancy;
 let treatments: { id: string; name: string }[];
@@ -288,90 +247,5 @@ describe('sessions never see each other’s rows through the cache', () => {
     const other = await delta(() => run(t.sessions.staffB, t.clinicB.id)); // a USER too: Clinic reads fold to true
     expect(other.hits).toBe(1);
     expect(other.value).toEqual(await plainDb(t.sessions.staffB).clinic.findUnique({ where: { id: t.clinicB.id } }));
-  });
-});
-
-describe('where the cache stands aside', () => {
-  const read = (db: ReturnType<typeof cachedDb>) => db.treatment.findMany({ where: { id: tid(1) } });
-
-  it('inside $transaction (both forms) the plain path runs', async () => {
-    const admin = t.sessions.admin;
-    await read(cachedDb(admin));
-    const interactive = await delta(() =>
-      cachedDb(admin).$transaction((tx) => read(tx as unknown as ReturnType<typeof cachedDb>)),
-    );
-    const sequential = await delta(() =>
-      cachedDb(admin).$transaction([cachedDb(admin).treatment.findMany({ where: { id: tid(2) } })]),
-    );
-    expect([interactive.hits, interactive.misses, sequential.hits, sequential.misses]).toEqual([0, 0, 0, 0]);
-    expect(interactive.value).toHaveLength(1);
-    expect(sequential.value[0]).toHaveLength(1);
-  });
-
-  it('fastPaths: false and queryCache: false leave the counters alone', async () => {
-    const admin = t.sessions.admin;
-    for (const db of [runtime.createDb(admin, { fastPaths: false }), runtime.createDb(admin, { queryCache: false })]) {
-      const d = await delta(() => read(db));
-      expect([d.hits, d.misses, d.uncacheable, d.size]).toEqual([0, 0, 0, 0]);
-      expect(d.value).toHaveLength(1);
-    }
-  });
-
-  it('ACME_DB_QUERY_CACHE=0 turns it off', async () => {
-    const { queryCacheEnabled } = await import('../src/fast-path/query-cache/index.ts');
-    expect(queryCacheEnabled(undefined, { ACME_DB_QUERY_CACHE: '0' })).toBe(false);
-    expect(queryCacheEnabled(undefined, {})).toBe(true);
-    expect(queryCacheEnabled(false, {})).toBe(false);
-  });
-
-  it('the LRU keeps at most its bound and evicts the oldest shape', async () => {
-    const small = new DbRuntime(readDbConfig({ DATABASE_URL: process.env.DATABASE_URL }), { queryCacheSize: 2 });
-    try {
-      const db = small.createDb(t.sessions.admin);
-      await db.treatment.findUnique({ where: { id: 'a' } });
-      await db.treatment.findMany({ where: { id: 'a' } });
-      await db.treatment.count({ where: { id: 'a' } });
-      expect(small.poolStats().queryCache).toMatchObject({ size: 2, max: 2, misses: 3 });
-      await db.treatment.count({ where: { id: 'b' } }); // newest: still there
-      await db.treatment.findUnique({ where: { id: 'b' } }); // oldest: evicted
-      expect(small.poolStats().queryCache).toMatchObject({ hits: 1, misses: 4 });
-    } finally {
-      await small.close();
-    }
-  });
-});
-
-describe('statement observability', () => {
-  const counted = async () =>
-    (await queriesTotal.get()).values.find((v) => v.labels.model === 'Clinic' && v.labels.operation === 'count')
-      ?.value ?? 0;
-
-  it('counts one statement for a miss (the probe is never sent, nor counted) and one for a hit', async () => {
-    const db = cachedDb(t.sessions.admin);
-    const c0 = await counted();
-    const miss = await delta(() => db.clinic.count({ where: { code: { not: 'zz-obs' } } }));
-    const c1 = await counted();
-    const hit = await delta(() => db.clinic.count({ where: { code: { not: 'zz-obs-2' } } }));
-    const c2 = await counted();
-    expect([miss.misses, hit.hits]).toEqual([1, 1]);
-    expect([c1 - c0, c2 - c1]).toEqual([1, 1]);
-  });
-});
-
-describe('row-level security on', () => {
-  const rls = new DbRuntime(readDbConfig(process.env));
-  afterAll(() => rls.close());
-
-  it('hits run under the session context and give the same rows', async () => {
-    expect(rls.rls).toBe(true);
-    for (const s of [t.sessions.staffA, t.sessions.staffB, t.sessions.staffAB, t.sessions.admin]) {
-      for (const p of [t.patientA, t.patientB]) {
-        const plain = await rls.createDb(s, { fastPaths: false }).patient.findUnique({ where: { id: p.id } });
-        const before = rls.poolStats().queryCache.hits;
-        const cached = await rls.createDb(s).patient.findUnique({ where: { id: p.id } });
-        expect(cached).toEqual(plain);
-        if (p === t.patientB) expect(rls.poolStats().queryCache.hits).toBe(before + 1);
-      }
-    }
   });
 });
