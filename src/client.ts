@@ -77,7 +77,7 @@ export async function closeDb(): Promise<void> {
   await closeOrgRouter();
 }
 
-/** Pool counters for health checks and metrics; with replicas, per server (`servers`). */
+/** Pool counters for health checks and metrics; with replicas, per server (`servers`); the read cache's (`queryCache`). */
 export function poolStats(): PoolStats | null {
   return runtime ? runtime.poolStats() : null;
 }

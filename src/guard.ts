@@ -1,3 +1,5 @@
+import { runInTransactionScope } from './fast-path/query-cache/capture.ts';
+
 /**
  * ZenStack clients carry escape hatches that step around the access rules:
  * `$qbRaw` (unfiltered Kysely, outside the transaction), `$unuse*` (drop the
@@ -39,8 +41,11 @@ const handler: ProxyHandler<Record<string | symbol, unknown>> = {
     if (prop === '$transaction') {
       const tx = target.$transaction as AnyTransaction;
       // Interactive transactions hand out a client too; it gets the same guard.
+      // In a transaction scope the query cache stands aside: its statements would run outside the transaction.
       return (fn: unknown, options?: unknown) =>
-        tx.call(target, typeof fn === 'function' ? (inner: object) => fn(guardClient(inner)) : fn, options);
+        runInTransactionScope(() =>
+          tx.call(target, typeof fn === 'function' ? (inner: object) => fn(guardClient(inner)) : fn, options),
+        );
     }
     return Reflect.get(target, prop);
   },

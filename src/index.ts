@@ -38,6 +38,7 @@ export {
   type RowExplanation,
 } from './explain/index.ts';
 export { type PolicyRejectionDetails, policyRejectionDetails } from './explain/rejection.ts';
+export type { QueryCacheStats } from './fast-path/query-cache/index.ts';
 export { PolicyBypassError } from './guard.ts';
 export type { CredentialsResolver, OrgCredentials, OrgDatabaseRef } from './orgs/credentials.ts';
 export {

@@ -17,6 +17,14 @@ import {
   usePreparedStatements,
   WritePathPlugin,
 } from './fast-path/index.ts';
+import {
+  QUERY_CACHE_SIZE,
+  QueryCache,
+  QueryCachePlugin,
+  type QueryCacheStats,
+  QueryCapturePlugin,
+  queryCacheEnabled,
+} from './fast-path/query-cache/index.ts';
 import { type BlockedMember, guardClient } from './guard.ts';
 import { NestedWriteParentPlugin } from './nested-write-parent.ts';
 import { observePool } from './observability/metrics.ts';
@@ -56,6 +64,8 @@ export interface DbOptions {
   minLsn?: string;
   /** The fast paths of src/fast-path (default on; `ACME_DB_FAST_PATHS=0` turns them off). `false`: the plain ZenStack path. */
   fastPaths?: boolean;
+  /** The compiled-query cache for reads (src/fast-path/query-cache; default on with the fast paths, `ACME_DB_QUERY_CACHE=0` off). */
+  queryCache?: boolean;
 }
 
 export interface PoolStats {
@@ -64,6 +74,8 @@ export interface PoolStats {
   waiting: number;
   /** With replicas: the primary and each replica, and the reads each answered. */
   servers?: ServerStats[];
+  /** The compiled-query cache of session reads (src/fast-path/query-cache). */
+  queryCache: QueryCacheStats;
 }
 
 /** How a runtime opens its pools: src/pool.ts by default; organization mode passes its own (src/orgs). */
@@ -71,6 +83,8 @@ export interface RuntimeOptions {
   openPool?: (config: DbConfig, role: 'app' | 'owner') => pg.Pool;
   /** Distinct sessions kept bound at once (default 1,000). */
   boundClients?: number;
+  /** Read shapes the compiled-query cache keeps (default 1,000). */
+  queryCacheSize?: number;
 }
 
 type Kind = 'session' | 'system';
@@ -85,7 +99,14 @@ type Kind = 'session' | 'system';
  * level above (whole operations, `onQuery`), before any SQL is built; policy
  * explain is outermost, so it sees every rejection on its way out.
  */
-function pluginsFor(kind: Kind, includeDeleted: boolean, rls: boolean, fast = false, twinOf?: TwinOf): AnyPlugin[] {
+function pluginsFor(
+  kind: Kind,
+  includeDeleted: boolean,
+  rls: boolean,
+  fast = false,
+  twinOf?: TwinOf,
+  cache?: AnyPlugin,
+): AnyPlugin[] {
   const inner = [new AuditPlugin(), softDeletePlugin({ includeDeleted }), softDeleteWriteScope()];
   if (kind === 'system') return withObservability(kind, inner);
   return withObservability(kind, [
@@ -94,6 +115,7 @@ function pluginsFor(kind: Kind, includeDeleted: boolean, rls: boolean, fast = fa
     fast ? new ConstantPolicyPlugin() : new PolicyPlugin(),
     ...(fast && twinOf ? [new WritePathPlugin(twinOf)] : []), // inside folding: only allowed writes reach it
     new NestedWriteParentPlugin(),
+    ...(cache ? [cache] : []), // a hit skips ZenStack's handler; folding and paging still come first
     new PolicyFoldingPlugin(),
     ...(fast ? [new PagedFindManyPlugin()] : []), // pages before the rules run (each page statement is judged)
     new PolicyExplainPlugin(),
@@ -142,6 +164,8 @@ export class DbRuntime {
 
   private readonly open: (config: DbConfig, role: 'app' | 'owner') => pg.Pool;
   private readonly boundMax: number;
+  /** Shared by every session client of this runtime (entries are keyed by unbound client and session). */
+  private readonly queryCache: QueryCache;
 
   constructor(
     private readonly config: DbConfig,
@@ -150,6 +174,7 @@ export class DbRuntime {
     this.rls = config.appConnectionString !== undefined;
     this.open = options.openPool ?? ((c, role) => openPool(c, undefined, role));
     this.boundMax = options.boundClients ?? BOUND_CLIENTS;
+    this.queryCache = new QueryCache(options.queryCacheSize ?? QUERY_CACHE_SIZE);
     this.replicas = ReplicaRouting.fromConfig(config);
     this.appPool = this.open(config, 'app');
     observePool('app', this.appPool);
@@ -159,13 +184,16 @@ export class DbRuntime {
     if (!this.rls) this.owner = { pool: this.appRouted, root: this.appRoot };
   }
 
-  private unboundClient(kind: Kind, includeDeleted: boolean, fast = false): RootClient {
-    const key = `${kind}/${includeDeleted}/${fast}`;
+  private unboundClient(kind: Kind, includeDeleted: boolean, fast = false, cached = false): RootClient {
+    const key = `${kind}/${includeDeleted}/${fast}/${cached}`;
     let client = this.unbound.get(key);
     if (!client) {
       const root = kind === 'session' ? this.appRoot : this.ownerRoot();
       const twinOf = kind === 'session' && fast ? this.twins(root, includeDeleted) : undefined;
-      client = this.withPlugins(root, pluginsFor(kind, includeDeleted, this.rls, fast, twinOf));
+      const cache = cached ? new QueryCachePlugin(this.queryCache, key) : undefined;
+      const plugins = pluginsFor(kind, includeDeleted, this.rls, fast, twinOf, cache);
+      // The capture innermost: it sees each statement as the driver gets it.
+      client = this.withPlugins(root, cache ? [new QueryCapturePlugin(), ...plugins] : plugins);
       this.unbound.set(key, client);
     }
     return client;
@@ -215,17 +243,18 @@ export class DbRuntime {
   createDb(session: SessionInput | null, options: DbOptions = {}): EnhancedClient {
     const includeDeleted = options.includeDeleted === true;
     const fast = fastPathsEnabled(options.fastPaths);
+    const cached = fast && queryCacheEnabled(options.queryCache);
     const user = session === null ? null : parseSessionUser(session);
     const identity = `${user?.role ?? ''}\u0000${user?.id ?? ''}`;
     if (options.minLsn !== undefined) this.requireLsn(identity, options.minLsn);
     const memberships = user?.memberships.map((m) => `${m.clinicId}\u0001${m.role}`).join('\u0002') ?? '';
-    const key = `${includeDeleted ? 1 : 0}${fast ? 1 : 0}${options.primary ? 'p' : ''}\u0000${identity}\u0000${memberships}`;
+    const key = `${includeDeleted ? 1 : 0}${fast ? 1 : 0}${cached ? 1 : 0}${options.primary ? 'p' : ''}\u0000${identity}\u0000${memberships}`;
     let client = this.bound.get(key);
     if (client) {
       // Refresh its place: the map's insertion order is the eviction order.
       this.bound.delete(key);
     } else {
-      const base = this.unboundClient('session', includeDeleted, fast);
+      const base = this.unboundClient('session', includeDeleted, fast, cached);
       // Routing finds a client by its auth object: with replicas each bound client gets its own
       // (a ValidSession is passed through as is, and `{ primary }` must not leak into its other clients).
       const auth = user && this.replicas ? Object.freeze({ ...user }) : user;
@@ -259,7 +288,12 @@ export class DbRuntime {
 
   poolStats(): PoolStats {
     const { totalCount, idleCount, waitingCount } = this.appPool;
-    const stats: PoolStats = { total: totalCount, idle: idleCount, waiting: waitingCount };
+    const stats: PoolStats = {
+      total: totalCount,
+      idle: idleCount,
+      waiting: waitingCount,
+      queryCache: this.queryCache.stats(),
+    };
     if (this.replicas) stats.servers = this.replicas.stats();
     return stats;
   }

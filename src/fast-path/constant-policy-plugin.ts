@@ -16,6 +16,7 @@ import {
 } from 'kysely';
 import { perModel } from '../per-model.ts';
 import { type Decision, decideOperation, fieldRules, rulesFor } from '../rules/index.ts';
+import { isTrustedStatement, notePassThrough } from './query-cache/capture.ts';
 import { queryTables } from './query-tables.ts';
 import { debugFallback } from './switch.ts';
 import { decidedWrite, oneStatementWrite } from './whole-transaction.ts';
@@ -47,8 +48,11 @@ type Op = 'read' | 'create' | 'update' | 'delete';
 export class ConstantPolicyPlugin extends PolicyPlugin {
   override onKyselyQuery(args: OnKyselyQueryArgs<SchemaDef>): Promise<QueryResult<Row>> {
     const { query, client, proceed } = args;
+    // Query cache (query-cache/): its own statement, built through this plugin on a miss, or a pass-through it keys on.
+    if (isTrustedStatement(query)) return proceed(query);
     const plan = passThrough(client.$schema, query, client.$auth);
     if (plan === undefined) return super.onKyselyQuery(args) as Promise<QueryResult<Row>>;
+    notePassThrough();
     // Inside a bulk write of write-path.ts, this statement is the whole write: its audit may join it.
     const run = plan.kind !== 'select' && oneStatementWrite.getStore() === true;
     return (run ? decidedWrite.run(true, () => proceed(query)) : proceed(query)).then((result) =>

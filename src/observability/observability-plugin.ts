@@ -1,6 +1,7 @@
 import { type Attributes, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { type AnyPlugin, ORMError, ORMErrorReason } from '@zenstackhq/orm';
-import { createQueryId, PostgresQueryCompiler, type RootOperationNode } from 'kysely';
+import { createQueryId, PostgresQueryCompiler, RawNode, type RootOperationNode } from 'kysely';
+import { probing } from '../fast-path/query-cache/capture.ts';
 import { deniedTotal, operationSeconds, operationsTotal, queriesTotal, querySeconds } from './metrics.ts';
 import { operationContext } from './operation-context.ts';
 import { policyOutcome } from './policy-outcome.ts';
@@ -89,15 +90,22 @@ const compiler = new PostgresQueryCompiler();
 /** The statement's text with placeholders; values stay in the parameter list, which is never read here. */
 const sqlText = (query: RootOperationNode) => compiler.compileQuery(query, createQueryId()).sql;
 
+/** SELECT, INSERT…; for a raw statement (a query-cache hit) the first word of its SQL. */
+function statementKeyword(query: RootOperationNode): string {
+  if (!RawNode.is(query)) return query.kind.replace(/QueryNode$/, '').toUpperCase();
+  return /^\s*([A-Za-z]+)/.exec(query.sqlFragments[0] ?? '')?.[1]?.toUpperCase() ?? 'RAW';
+}
+
 export class StatementObservabilityPlugin implements AnyPlugin {
   readonly id = 'observability-statements';
   readonly name = 'Traces, metrics and slow-query log per SQL statement';
   private readonly slowMs = slowQueryThresholdMs();
 
   onKyselyQuery: NonNullable<AnyPlugin['onKyselyQuery']> = ({ query, proceed }) => {
+    if (probing()) return proceed(query); // the query cache compiling a probe: nothing is sent
     const context = operationContext.getStore();
     const labels = { model: context?.model ?? '', operation: context?.operation ?? '' };
-    const keyword = query.kind.replace(/QueryNode$/, '').toUpperCase();
+    const keyword = statementKeyword(query);
     return tracer.startActiveSpan(keyword, { kind: SpanKind.CLIENT }, async (span) => {
       if (span.isRecording()) {
         span.setAttributes({

@@ -9,6 +9,7 @@
  */
 import pg from 'pg';
 import { readDbConfig } from '../../src/config.ts';
+import type { QueryCacheStats } from '../../src/fast-path/query-cache/index.ts';
 import { type DbOptions, DbRuntime, type EnhancedClient } from '../../src/runtime.ts';
 import { createScratchDatabase, databaseName, dropDatabase, withClient, withDatabase } from '../../tooling/database.ts';
 import { deployMigrations } from '../../tooling/migrate.ts';
@@ -20,6 +21,8 @@ export interface Layer {
   owner: pg.Pool;
   /** ORM layers: a session client. */
   createDb?: (session: unknown, options?: DbOptions) => EnhancedClient;
+  /** ORM layers: the compiled-query cache's counters (src/fast-path/query-cache). */
+  queryCache?: () => QueryCacheStats;
   /** The SQL layer: the app role's pool. */
   app?: pg.Pool;
   /** What this layer's database must hold now. */
@@ -64,6 +67,7 @@ export async function openLayers(serverUrl: string, names: string[]): Promise<La
       const runtime = new DbRuntime(readDbConfig(env));
       const fastPaths = name.endsWith('-plain') ? { fastPaths: false } : {};
       layer.createDb = (session, options) => runtime.createDb(session as never, { ...options, ...fastPaths });
+      layer.queryCache = () => runtime.poolStats().queryCache;
       layer.close = async () => {
         await runtime.close();
         await owner.end();

@@ -1,0 +1,92 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { AnyPlugin } from '@zenstackhq/orm';
+import { createQueryId, type OperationNode, type QueryResult, RawNode, type RootOperationNode } from 'kysely';
+
+/** One statement as the driver gets it, and (for a real run) the rows it returned, before ZenStack touched them. */
+export interface CapturedStatement {
+  sql: string;
+  parameters: readonly unknown[];
+  rows?: Record<string, unknown>[];
+}
+
+/**
+ * What one ORM operation sent while the query cache watched it. `probe`: compile only,
+ * nothing is executed (the statement answers no rows). `passedThrough` counts the
+ * statements ConstantPolicyPlugin let through unchanged (rules folded to `true`).
+ */
+export interface Capture {
+  probe: boolean;
+  statements: CapturedStatement[];
+  passedThrough: number;
+}
+
+export const captureScope = new AsyncLocalStorage<Capture>();
+
+/** True while a probe compiles: statement observability does not count what is never sent. */
+export const probing = (): boolean => captureScope.getStore()?.probe === true;
+
+/** ConstantPolicyPlugin's hook: this statement was passed through, no session value went into its SQL. */
+export function notePassThrough(): void {
+  const capture = captureScope.getStore();
+  if (capture) capture.passedThrough++;
+}
+
+/**
+ * The cache's own raw statements: SQL the policy-enforcing stack built and
+ * compiled for this shape earlier. Known by identity, never by content, so no
+ * RawNode from elsewhere can pass ConstantPolicyPlugin's check.
+ */
+const trusted = new WeakSet<OperationNode>();
+
+export function trustedRawNode(sql: string): RawNode {
+  const node = RawNode.createWithSql(sql);
+  trusted.add(node);
+  return node;
+}
+
+export const isTrustedStatement = (node: OperationNode): boolean => trusted.has(node);
+
+/** A transaction (either form of `$transaction`) runs here: cached statements would leave it. */
+const transactionScope = new AsyncLocalStorage<true>();
+export const inTransactionScope = (): boolean => transactionScope.getStore() === true;
+export const runInTransactionScope = <T>(fn: () => T): T => transactionScope.run(true, fn);
+
+interface ZenStackExecutor {
+  processQueryNode(node: RootOperationNode): RootOperationNode;
+  compileQuery(node: RootOperationNode, id: ReturnType<typeof createQueryId>): { sql: string; parameters: unknown[] };
+}
+
+/**
+ * Innermost onKyselyQuery (first in the plugin list): sees each statement
+ * after every other plugin rewrote it and compiles it the way ZenStack's
+ * executor does next (name mapping, aliases, compile), so the captured text
+ * and parameters are exactly what the driver gets. Idle outside a capture.
+ */
+export class QueryCapturePlugin implements AnyPlugin {
+  readonly id = 'query-cache-capture';
+  readonly name = 'Query cache: statement capture';
+
+  onKyselyQuery: NonNullable<AnyPlugin['onKyselyQuery']> = async ({ client, query, proceed }) => {
+    const capture = captureScope.getStore();
+    if (!capture) return proceed(query);
+    const executor = (client.$qb as unknown as { getExecutor(): ZenStackExecutor }).getExecutor();
+    const compiled = executor.compileQuery(executor.processQueryNode(query), createQueryId());
+    const statement: CapturedStatement = { sql: compiled.sql, parameters: compiled.parameters };
+    capture.statements.push(statement);
+    if (capture.probe) return { rows: [] } as QueryResult<Record<string, unknown>>;
+    const result = await proceed(query);
+    // ZenStack's result processing rewrites rows in place: keep them as the database sent them.
+    statement.rows = result.rows.map((row) => cloneJson(row) as Record<string, unknown>);
+    return result;
+  };
+}
+
+function cloneJson(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(cloneJson);
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value)) out[key] = cloneJson((value as Record<string, unknown>)[key]);
+    return out;
+  }
+  return value;
+}

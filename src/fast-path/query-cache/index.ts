@@ -1,0 +1,10 @@
+export {
+  inTransactionScope,
+  isTrustedStatement,
+  notePassThrough,
+  probing,
+  QueryCapturePlugin,
+  runInTransactionScope,
+} from './capture.ts';
+export { QUERY_CACHE_SIZE, QueryCache, type QueryCacheStats, queryCacheEnabled } from './lru.ts';
+export { QueryCachePlugin } from './query-cache-plugin.ts';
