@@ -11,6 +11,7 @@ import { PolicyExplainPlugin } from './explain/rejection.ts';
 import {
   ConstantPolicyPlugin,
   fastPathsEnabled,
+  LateralFencePlugin,
   PagedFindManyPlugin,
   preparedStatementsEnabled,
   type TwinOf,
@@ -110,6 +111,7 @@ function pluginsFor(
   const inner = [new AuditPlugin(), softDeletePlugin({ includeDeleted }), softDeleteWriteScope()];
   if (kind === 'system') return withObservability(kind, inner);
   return withObservability(kind, [
+    ...(fast ? [new LateralFencePlugin()] : []), // on the final tree, policy filters included
     ...(rls ? [new RlsContextPlugin()] : []),
     ...inner,
     fast ? new ConstantPolicyPlugin() : new PolicyPlugin(),

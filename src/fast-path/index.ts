@@ -1,4 +1,5 @@
 export { ConstantPolicyPlugin } from './constant-policy-plugin.ts';
+export { LateralFencePlugin } from './lateral-fence.ts';
 export { PagedFindManyPlugin } from './paged-find-many.ts';
 export { preparedStatementsEnabled, usePreparedStatements } from './prepared-statements.ts';
 export { debugFallback, fastPathsEnabled } from './switch.ts';
