@@ -16,6 +16,17 @@ export const TREATMENTS = 500;
 export const clinicId = (i: number) => `c${String(i).padStart(6, '0')}`;
 const CLINIC_ID_SQL = `'c' || lpad(i::text, greatest(6, length(i::text)), '0')`;
 
+/** A seeded generator (mulberry32): the same random clinics every run, spread over the whole table. */
+export function randomClinics(seed: number, size: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return clinicId((((t ^ (t >>> 14)) >>> 0) % size) + 1);
+  };
+}
+
 /** Clinics per INSERT while growing: a progress line each, and no single 20M-row statement. */
 const BATCH = 100_000;
 

@@ -19,7 +19,7 @@ import { startTestServer } from '../tests/support/postgres-server.ts';
 import { createScratchDatabase, dropDatabase } from '../tooling/database.ts';
 import { deployMigrations } from '../tooling/migrate.ts';
 import { newPool } from './contestant-kit.ts';
-import { clinicId, growClinics, loadFirst, settle, tableSizes } from './scale-data.ts';
+import { clinicId, growClinics, loadFirst, randomClinics, settle, tableSizes } from './scale-data.ts';
 import { explainCalls, type Plan } from './scale-explain.ts';
 import { fmt } from './stats.ts';
 
@@ -32,13 +32,13 @@ const SIZES = quick ? [1_000, 10_000] : [10_000, 100_000, 1_000_000];
 const LINKS_PER_CLINIC = 20; // as bench/dataset.ts's FULL (200,000 links over 10,000 clinics)
 const PAGE_SIZES = [10, 50, 200];
 const ROUNDS = quick ? 3 : 6; // round 0 warms up and is not recorded
-const PER_ROUND = quick ? 15 : 40;
+const PER_ROUND = quick ? 10 : 40;
 /** Per contestant and round, so a slow path cannot stretch the run without bound (at least one call). */
-const ROUND_BUDGET_MS = quick ? 250 : 2_500;
+const ROUND_BUDGET_MS = quick ? 150 : 2_500;
 /** The product's statement_timeout (30 s); the quick run's is short so the plain path's page cannot stall it. */
 const STATEMENT_TIMEOUT_MS = quick ? 2_000 : 30_000;
 /** EXPLAIN ANALYZE of a plain-path page at 1M would run for an hour: past this, the plan without timings. */
-const EXPLAIN_MS = quick ? 2_000 : 60_000;
+const EXPLAIN_MS = quick ? 1_000 : 60_000;
 const INDEXED = 'largest + index on Clinic (name, id)';
 const USER: SessionInput = { id: 'bench-user', role: 'USER' };
 const ORDER = [{ name: 'asc' as const }, { id: 'asc' as const }];
@@ -117,7 +117,11 @@ async function assertSame(cs: Ops[], size: number) {
   }
 }
 
-/** Contestant → the smallest page size whose call hit statement_timeout (larger pages and tables are not tried). */
+/**
+ * Contestant → the smallest page size whose call hit statement_timeout at
+ * this table size (larger pages are not tried). Cleared per size: the plain
+ * path's plan changes with the table (at 1M a parallel sort runs first).
+ */
 const timedOut = new Map<string, number>();
 const skipped = (c: Ops, take: number) => (timedOut.get(c.name) ?? Number.POSITIVE_INFINITY) <= take;
 async function timed<T>(c: Ops, take: number, call: () => Promise<T>): Promise<T | undefined> {
@@ -131,23 +135,14 @@ async function timed<T>(c: Ops, take: number, call: () => Promise<T>): Promise<T
   }
 }
 
-/** A seeded generator (mulberry32): the same random clinics every run, spread over the whole table. */
-function randomClinics(seed: number, size: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return clinicId((((t ^ (t >>> 14)) >>> 0) % size) + 1);
-  };
-}
-
 interface Cell {
   p50: number;
   p95: number;
   samples: number;
   /** Set when a call hit statement_timeout: the cell has no latencies. */
   timedOutMs?: number;
+  /** Not tried: a smaller page timed out at this table size. */
+  notRun?: boolean;
 }
 const at = (sorted: number[], q: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
@@ -170,6 +165,7 @@ async function measure(cs: Ops[], size: number, only: (workload: string) => bool
   for (const [name, take, work] of workloads.filter(([name]) => only(name))) {
     const lat = new Map(cs.map((c) => [c.name, [] as number[]]));
     const isOut = (c: Ops) => take !== undefined && skipped(c, take);
+    const before = new Set(cs.filter((c) => take !== undefined && skipped(c, take - 1)).map((c) => c.name));
     for (let round = 0; round < ROUNDS; round++) {
       for (let k = 0; k < cs.length; k++) {
         const c = cs[(round + k) % cs.length] as Ops; // rotating order cancels drift
@@ -185,7 +181,9 @@ async function measure(cs: Ops[], size: number, only: (workload: string) => bool
     out[name] = Object.fromEntries(
       cs.map((c) => [
         c.name,
-        isOut(c) ? { ...cell([]), timedOutMs: STATEMENT_TIMEOUT_MS } : cell(lat.get(c.name) ?? []),
+        isOut(c)
+          ? { ...cell([]), timedOutMs: STATEMENT_TIMEOUT_MS, ...(before.has(c.name) ? { notRun: true } : {}) }
+          : cell(lat.get(c.name) ?? []),
       ]),
     );
     const shown = (c: Ops) => (isOut(c) ? 'timed out' : fmt(out[name]?.[c.name]?.p50 ?? 0));
@@ -217,9 +215,11 @@ async function main() {
     readDbConfig({ DATABASE_URL: url, DB_STATEMENT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS) }),
   );
   const raw = newPool(url);
+  const loader = new pg.Pool({ connectionString: url, max: 1 });
+  // Dropping the database ends every connection left (57P01); an idle client's error must not crash the exit.
+  for (const p of [raw, loader]) p.on('error', () => {});
   try {
     await deployMigrations(url, { quiet: true });
-    const loader = new pg.Pool({ connectionString: url, max: 1 });
     const cs = [orm('createDb', runtime, true), orm('createDb, fast paths off', runtime, false), rawPg(raw)];
     const results: Record<string, Record<string, Record<string, Cell>>> = {};
     const loads: Record<string, { seconds: number; links: number; size: string }> = {};
@@ -236,6 +236,7 @@ async function main() {
       const seconds = Math.round((performance.now() - t) / 100) / 10;
       loads[size] = { seconds, links: sizes.links, size: sizes.bytes };
       console.log(`[bench:scale] ${size} clinics, ${sizes.links} links (${sizes.bytes}): loaded in ${seconds}s`);
+      timedOut.clear();
       await assertSame(cs, size);
       results[size] = await measure(cs, size);
       if (size === SIZES.at(-1))
@@ -250,12 +251,12 @@ async function main() {
     plans.push(
       ...(await explainCalls(url, withIndex, EXPLAIN_MS)).map((p) => ({ ...p, label: `${p.label}, ${INDEXED}` })),
     );
-    await loader.end();
     const loadAfter = load();
     report(results, cs, loads, plans, loadBefore, loadAfter);
   } finally {
     await runtime.close().catch(() => {});
     await raw.end().catch(() => {});
+    await loader.end().catch(() => {});
     await dropDatabase(url).catch(() => {});
     await server.stop();
   }
@@ -284,6 +285,7 @@ function report(
     for (const c of cs) {
       const cells = columns.map((col) => {
         const x = results[col]?.[w]?.[c.name];
+        if (x?.notRun) return 'not run (smaller page timed out)';
         if (x?.timedOutMs) return `> ${x.timedOutMs / 1000} s (timeout)`;
         return x ? `${fmt(x.p50)} / ${fmt(x.p95)}${x.samples < 10 ? ` (n=${x.samples})` : ''}` : '–';
       });
