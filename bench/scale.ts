@@ -5,7 +5,9 @@
  * 20 links each, 500 treatments); at each size createDb (fast paths on),
  * createDb with fast paths off and raw pg, interleaved, random ids over the
  * whole table. At the largest size, EXPLAIN (ANALYZE, BUFFERS) of what each
- * sends. Writes a table to stdout and bench/scale.json. Never part of the test suite.
+ * sends, and the list pages again with an index on Clinic (name, id) that the
+ * migrations lack. Writes a table to stdout and bench/scale.json (`--quick`:
+ * bench/scale.quick.json). Never part of the test suite.
  */
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -21,6 +23,7 @@ import { deployMigrations } from '../tooling/migrate.ts';
 import { newPool } from './contestant-kit.ts';
 import { clinicId, growClinics, loadFirst, randomClinics, settle, tableSizes } from './scale-data.ts';
 import { explainCalls, type Plan } from './scale-explain.ts';
+import { type Cell, cell, markdownTable } from './scale-report.ts';
 import { fmt } from './stats.ts';
 
 const { values } = parseArgs({
@@ -134,22 +137,6 @@ async function timed<T>(c: Ops, take: number, call: () => Promise<T>): Promise<T
     return undefined;
   }
 }
-
-interface Cell {
-  p50: number;
-  p95: number;
-  samples: number;
-  /** Set when a call hit statement_timeout: the cell has no latencies. */
-  timedOutMs?: number;
-  /** Not tried: a smaller page timed out at this table size. */
-  notRun?: boolean;
-}
-const at = (sorted: number[], q: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-const cell = (xs: number[]): Cell => {
-  const s = [...xs].sort((a, b) => a - b);
-  return { p50: at(s, 0.5), p95: at(s, 0.95), samples: s.length };
-};
 
 async function measure(cs: Ops[], size: number, only: (workload: string) => boolean = () => true) {
   const next = randomClinics(size, size);
@@ -270,29 +257,15 @@ function report(
   loadBefore: string,
   loadAfter: string,
 ) {
-  const first = String(SIZES[0]);
-  const last = String(SIZES.at(-1));
-  const k = (n: number) => (n >= 1_000_000 ? `${n / 1_000_000}M` : `${n / 1_000}k`);
-  const columns = Object.keys(results); // integer-like keys first, ascending, then INDEXED
-  const title = (col: string) => (col === INDEXED ? `${k(Number(last))} + (name, id) index` : k(Number(col)));
-  const ratioOf = (w: string, c: string) =>
-    (results[last]?.[w]?.[c]?.p50 ?? Number.NaN) / (results[first]?.[w]?.[c]?.p50 ?? Number.NaN);
-  const lines = [
-    `| workload | contestant | ${columns.map((col) => `${title(col)} p50 / p95`).join(' | ')} | ${title(last)} ÷ ${title(first)} (p50) |`,
-    `| --- | --- | ${columns.map(() => '---').join(' | ')} | --- |`,
-  ];
-  for (const w of Object.keys(results[first] ?? {}))
-    for (const c of cs) {
-      const cells = columns.map((col) => {
-        const x = results[col]?.[w]?.[c.name];
-        if (x?.notRun) return 'not run (smaller page timed out)';
-        if (x?.timedOutMs) return `> ${x.timedOutMs / 1000} s (timeout)`;
-        return x ? `${fmt(x.p50)} / ${fmt(x.p95)}${x.samples < 10 ? ` (n=${x.samples})` : ''}` : '–';
-      });
-      lines.push(`| ${w} | ${c.name} | ${cells.join(' | ')} | ${ratioOf(w, c.name).toFixed(2)} |`);
-    }
+  const table = markdownTable(
+    results,
+    cs.map((c) => c.name),
+    String(SIZES[0]),
+    String(SIZES.at(-1)),
+    INDEXED,
+  );
   console.log(`\n[bench:scale] ${LINKS_PER_CLINIC} links per clinic, ${ROUNDS - 1} rounds, interleaved\n`);
-  console.log(lines.join('\n'));
+  console.log(table);
   for (const p of plans)
     console.log(`\nEXPLAIN (ANALYZE, BUFFERS) ${p.label}, statement ${p.index}:\n${p.summary.join('\n')}`);
   console.log(`\n[bench:scale] load average before: ${loadBefore}, after: ${loadAfter}`);
@@ -307,8 +280,10 @@ function report(
     results,
     plans,
   };
-  writeFileSync(path.join(import.meta.dirname, 'scale.json'), `${JSON.stringify(out, null, 2)}\n`);
-  console.log('[bench:scale] wrote bench/scale.json');
+  // As bench/run.ts: the full run's file is committed, a quick (smoke) run writes beside it.
+  const file = quick ? 'scale.quick.json' : 'scale.json';
+  writeFileSync(path.join(import.meta.dirname, file), `${JSON.stringify(out, null, 2)}\n`);
+  console.log(`[bench:scale] wrote bench/${file}`);
 }
 
 main().then(
