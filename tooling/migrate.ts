@@ -18,9 +18,24 @@ import { MIGRATIONS_DIR, PRISMA_SCHEMA, runTool } from './tool-env.ts';
  */
 export const DEPLOY_LOCK = 7_262_616_001; // arbitrary; distinct from Prisma's 72707369
 
+/**
+ * Polled, not waited for in one `pg_advisory_lock` call: a backend blocked in
+ * that call holds a snapshot, and `CREATE INDEX CONCURRENTLY` in the running
+ * deploy waits for every older snapshot in the database — so the second deploy
+ * waited for the first and the first's index build for the second, a cycle
+ * PostgreSQL cannot see (the lock and the migration are different connections).
+ */
+async function acquire(lock: { query: (sql: string, values: unknown[]) => Promise<{ rows: { ok?: boolean }[] }> }) {
+  for (;;) {
+    const { rows } = await lock.query('SELECT pg_try_advisory_lock($1) AS ok', [DEPLOY_LOCK]);
+    if (rows[0]?.ok === true) return;
+    await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 100));
+  }
+}
+
 export async function withDeployLock<T>(url: string, fn: () => Promise<T>): Promise<T> {
   return withClient(url, async (lock) => {
-    await lock.query('SELECT pg_advisory_lock($1)', [DEPLOY_LOCK]);
+    await acquire(lock);
     try {
       return await fn();
     } finally {

@@ -49,6 +49,17 @@ async function until(probe: () => Promise<boolean>, what: string): Promise<void>
 const policyOids = (url: string) =>
   withClient(url, async (c) => (await c.query('SELECT array_agg(oid ORDER BY oid) AS o FROM pg_policy')).rows[0].o);
 /** Backends of the whole server waiting on a lock of these kinds. */
+/** Other backends whose last statement was the deploy's lock attempt. */
+const lockPolls = (url: string) =>
+  withClient(url, async (c) =>
+    Number(
+      (
+        await c.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE '%pg_try_advisory_lock%' AND pid <> pg_backend_pid()`,
+        )
+      ).rows[0]?.n ?? 0,
+    ),
+  );
 const waitingBackends = (url: string, ...kinds: string[]) =>
   withClient(
     url,
@@ -69,7 +80,9 @@ describe('the deploy is one serialized unit', () => {
     try {
       await holder.query('SELECT pg_advisory_lock($1)', [DEPLOY_LOCK]);
       const deploy = runDbScript(['deploy'], url);
-      await until(async () => (await waitingBackends(url, 'advisory')) > 0, 'the second deploy waits on the lock');
+      // The deploy polls the lock (migrate.ts: a backend blocked on it would stall CREATE INDEX CONCURRENTLY).
+      await until(async () => (await lockPolls(url)) > 0, 'the second deploy waits on the lock');
+      await new Promise((resolve) => setTimeout(resolve, 600)); // several more attempts, still refused
       // rls.sql drops and recreates every policy: while the lock is held, none may have changed.
       expect(await policyOids(url)).toEqual(policiesBefore);
       expect(await history(url)).toEqual(historyBefore);
