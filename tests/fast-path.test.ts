@@ -1,10 +1,4 @@
-/**
- * The fast paths (src/fast-path) against the plain ZenStack path on the same
- * database: same rows, same errors, same audit rows and database state; the
- * statements they save; the fallback log; the one switch.
- */
-import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readDbConfig } from '../src/config.ts';
 import { fastPathsEnabled } from '../src/fast-path/index.ts';
 import { createDb } from '../src/index.ts';
@@ -12,6 +6,7 @@ import { decideOperation, UNKNOWN } from '../src/rules/index.ts';
 import { DbRuntime } from '../src/runtime.ts';
 import { schema } from '../zenstack/schema.ts';
 import { arrangeLinked, dec, openUnrestrictedDb, snapshot, uid } from './support/fixtures.ts';
+import { recordSentSql } from './support/sent-sql.ts';
 import { arrangeTenancy, type Tenancy } from './support/tenancy.ts';
 
 const raw = openUnrestrictedDb();
@@ -24,21 +19,7 @@ beforeAll(async () => {
 });
 
 // The SQL the application's pg clients send (the database stays real).
-const sent: string[] = [];
-const query = pg.Client.prototype.query;
-beforeAll(() => {
-  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-    const q = args[0] as string | { text?: string };
-    sent.push(typeof q === 'string' ? q : (q?.text ?? ''));
-    return (query as (...a: unknown[]) => unknown).apply(this, args);
-  } as typeof query;
-});
-afterAll(() => {
-  pg.Client.prototype.query = query;
-});
-afterEach(() => {
-  sent.length = 0;
-});
+const sent = recordSentSql((text) => text);
 
 // Compared without row-level security: PostgreSQL's policies would hide a fast path that dropped a rule.
 const ormOnly = new DbRuntime(readDbConfig({ DATABASE_URL: process.env.DATABASE_URL }));

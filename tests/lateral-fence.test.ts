@@ -4,11 +4,11 @@
  * JSON of the whole related table), and the rows stay exactly the plain path's.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDbConfig } from '../src/config.ts';
 import { DbRuntime } from '../src/runtime.ts';
 import { dec, openUnrestrictedDb, uid } from './support/fixtures.ts';
+import { recordSentSql } from './support/sent-sql.ts';
 
 const raw = openUnrestrictedDb();
 const runtime = new DbRuntime(readDbConfig({ DATABASE_URL: process.env.DATABASE_URL }));
@@ -17,19 +17,11 @@ afterAll(async () => {
   await raw.$disconnect();
 });
 
-const sent: string[] = [];
 const recording = new AsyncLocalStorage<true>();
-const query = pg.Client.prototype.query;
-beforeAll(() => {
-  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-    const q = args[0] as string | { text?: string };
-    if (recording.getStore()) sent.push(typeof q === 'string' ? q : (q?.text ?? ''));
-    return (query as (...a: unknown[]) => unknown).apply(this, args);
-  } as typeof query;
-});
-afterAll(() => {
-  pg.Client.prototype.query = query;
-});
+const sent = recordSentSql(
+  (text) => text,
+  () => recording.getStore() === true,
+);
 
 let clinicId = '';
 beforeAll(async () => {

@@ -5,34 +5,24 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDbConfig } from '../src/config.ts';
 import { wholeTransaction, withLazyBegin } from '../src/fast-path/whole-transaction.ts';
 import { createDb } from '../src/index.ts';
 import { DbRuntime } from '../src/runtime.ts';
 import { dec, openUnrestrictedDb, uid } from './support/fixtures.ts';
+import { recordSentSql } from './support/sent-sql.ts';
 
 const raw = openUnrestrictedDb();
 afterAll(() => raw.$disconnect());
 const ADMIN = { id: 'wp-admin', role: 'ADMIN' } as const;
 
 // What the application's pg clients send, per test (the database stays real).
-const sent: string[] = [];
 const recording = new AsyncLocalStorage<true>();
-const query = pg.Client.prototype.query;
-beforeAll(() => {
-  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-    const q = args[0] as string | { text?: string };
-    if (recording.getStore()) sent.push(typeof q === 'string' ? q : (q?.text ?? ''));
-    return (query as (...a: unknown[]) => unknown).apply(this, args);
-  } as typeof query;
-});
-afterAll(() => {
-  pg.Client.prototype.query = query;
-});
-afterEach(() => {
-  sent.length = 0;
-});
+const sent = recordSentSql(
+  (text) => text,
+  () => recording.getStore() === true,
+);
 // ZenStack's promises are lazy: awaited inside the scope, so that their statements are recorded.
 const record = <T>(f: () => PromiseLike<T>) => recording.run(true, async () => await f());
 

@@ -1,7 +1,7 @@
-import pg from 'pg';
-import { afterAll, afterEach, beforeAll } from 'vitest';
+import { afterAll } from 'vitest';
 import { readDbConfig } from '../../src/config.ts';
 import { DbRuntime } from '../../src/runtime.ts';
+import { recordSentSql } from './sent-sql.ts';
 
 export type Session = Parameters<DbRuntime['createDb']>[0];
 
@@ -11,22 +11,7 @@ export type Session = Parameters<DbRuntime['createDb']>[0];
  * application's pg clients send (the database stays real).
  */
 export function cacheHarness() {
-  const sent: { text: string; values: unknown[] }[] = [];
-  const query = pg.Client.prototype.query;
-  beforeAll(() => {
-    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-      const q = args[0] as string | { text?: string; values?: unknown[] };
-      const values = (Array.isArray(args[1]) ? args[1] : typeof q === 'object' ? q?.values : undefined) ?? [];
-      sent.push({ text: typeof q === 'string' ? q : (q?.text ?? ''), values });
-      return (query as (...a: unknown[]) => unknown).apply(this, args);
-    } as typeof query;
-  });
-  afterAll(() => {
-    pg.Client.prototype.query = query;
-  });
-  afterEach(() => {
-    sent.length = 0;
-  });
+  const sent = recordSentSql((text, values) => ({ text, values }));
   const runtime = new DbRuntime(readDbConfig({ DATABASE_URL: process.env.DATABASE_URL }));
   afterAll(() => runtime.close());
   const stats = () => runtime.poolStats().queryCache;
