@@ -5,9 +5,9 @@
  * differs never share an entry. Where it stands aside: query-cache-boundaries.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { dec, openUnrestrictedDb, uid } from './support/fixtures.ts';
-import { cacheHarness, type Session } from './support/query-cache.ts';
-import { arrangeTenancy, type Tenancy } from './support/tenancy.ts';
+import { dec, openUnrestrictedDb } from './support/fixtures.ts';
+import { arrangeCacheFixtures, cacheHarness, type Session } from './support/query-cache.ts';
+import type { Tenancy } from './support/tenancy.ts';
 
 const raw = openUnrestrictedDb();
 afterAll(() => raw.$disconnect());
@@ -17,25 +17,7 @@ let t: Tenancy;
 let treatments: { id: string; name: string }[];
 const tid = (i: number) => (treatments[i] as { id: string }).id;
 beforeAll(async () => {
-  t = await arrangeTenancy(raw);
-  treatments = [];
-  for (const [i, price] of ['10.00', '20.50', '99.99', '120.00'].entries()) {
-    treatments.push(
-      await raw.treatment.create({
-        data: {
-          name: uid(`QC Treatment ${i}`),
-          price: dec(price),
-          description: i % 2 ? null : `about ${i}`,
-          maintenanceIntervalMonths: i % 2 ? i : null,
-        },
-      }),
-    );
-  }
-  for (const tr of treatments.slice(0, 3)) {
-    await raw.treatmentsByClinic.create({
-      data: { clinicId: t.clinicA.id, treatmentId: tr.id, priceOverride: dec('5.25') },
-    });
-  }
+  ({ t, treatments } = await arrangeCacheFixtures(raw));
 });
 
 describe('hits return exactly the plain path result', () => {

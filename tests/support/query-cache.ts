@@ -1,7 +1,9 @@
 import { afterAll } from 'vitest';
 import { readDbConfig } from '../../src/config.ts';
 import { DbRuntime } from '../../src/runtime.ts';
+import { dec, type UnrestrictedDb, uid } from './fixtures.ts';
 import { recordSentSql } from './sent-sql.ts';
+import { arrangeTenancy } from './tenancy.ts';
 
 export type Session = Parameters<DbRuntime['createDb']>[0];
 
@@ -36,4 +38,28 @@ export function cacheHarness() {
     plainDb: (s: Session) => runtime.createDb(s, { fastPaths: false }),
     cachedDb: (s: Session) => runtime.createDb(s),
   };
+}
+
+/** Four treatments (Decimal prices, nulls in turn), three of them linked to clinic A, and the tenancy. */
+export async function arrangeCacheFixtures(raw: UnrestrictedDb) {
+  const t = await arrangeTenancy(raw);
+  const treatments: { id: string; name: string }[] = [];
+  for (const [i, price] of ['10.00', '20.50', '99.99', '120.00'].entries()) {
+    treatments.push(
+      await raw.treatment.create({
+        data: {
+          name: uid(`QC Treatment ${i}`),
+          price: dec(price),
+          description: i % 2 ? null : `about ${i}`,
+          maintenanceIntervalMonths: i % 2 ? i : null,
+        },
+      }),
+    );
+  }
+  for (const tr of treatments.slice(0, 3)) {
+    await raw.treatmentsByClinic.create({
+      data: { clinicId: t.clinicA.id, treatmentId: tr.id, priceOverride: dec('5.25') },
+    });
+  }
+  return { t, treatments };
 }
