@@ -1,5 +1,6 @@
 import type { AnyPlugin, ClientContract } from '@zenstackhq/orm';
 import type { SchemaDef } from '@zenstackhq/orm/schema';
+import { columnsOf } from '../audit/audit-entries.ts';
 import { perModel } from '../per-model.ts';
 import { rulesFor } from '../rules/index.ts';
 import { decision, hasFieldRules, softDeletable } from './constant-policy-plugin.ts';
@@ -113,14 +114,8 @@ function isPlainObject(v: unknown): v is Args {
   return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
 }
 
-const scalarFields = perModel(
-  (schema, model) =>
-    new Set(
-      Object.values(schema.models[model]?.fields ?? {})
-        .filter((f) => !f.relation)
-        .map((f) => f.name),
-    ),
-);
+/** The model's stored columns as a set (audit-entries.ts keeps the list). */
+const scalarFields = perModel((schema, model) => new Set(columnsOf(schema, model)));
 
 /** `userId_clinicId`: the key of a compound unique filter (its parts are columns of the model). */
 const compoundUniques = perModel(
