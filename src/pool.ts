@@ -1,43 +1,48 @@
 import pg from 'pg';
 import { type DbConfig, redactUrl } from './config.ts';
-import { type LazyBegin, withLazyBegin } from './fast-path/whole-transaction.ts';
-import { RlsContextClient } from './rls/context-client.ts';
+import { type ConnectionPermits, permitClient } from './driver/index.ts';
+
+export interface OpenPoolOptions {
+  /** `app`: APP_DATABASE_URL (else DATABASE_URL), the role sessions connect as; `owner`: DATABASE_URL. */
+  role?: 'app' | 'owner';
+  /** Where a failed idle connection is reported (it is dropped by the pool either way). */
+  onError?: (err: Error) => void;
+  /** Organization mode: every connection takes a permit of DB_MAX_CONNECTIONS_TOTAL (src/orgs/budget.ts). */
+  permits?: ConnectionPermits;
+  /**
+   * Pipelined connections (the driver sends `BEGIN; set_config`, the statement and COMMIT in one round
+   * trip): the app role under row-level security, and replicas.
+   */
+  pipeline?: boolean;
+}
 
 /**
  * Opens the pg pool for a config. The one place pool options are decided.
- * `role: 'app'` connects as APP_DATABASE_URL with the client that carries the
- * session to PostgreSQL's row-level security; `'owner'` as DATABASE_URL.
  *
  * An idle client can fail (server restart, `pg_terminate_backend`); without
  * an 'error' listener pg re-throws that on the pool and kills the process.
- * The pool drops the broken client by itself, so we only report it.
+ * The pool drops the broken client by itself, so we only report it. A
+ * checked-out client has no listener of pg-pool's, and a pipelined write to
+ * a dead server (EPIPE) would crash the process: the statements in flight
+ * fail with the error anyway, so each client gets a quiet one.
  */
-export function openPool(
-  config: DbConfig,
-  onError: (err: Error) => void = reportIdleError,
-  role: 'app' | 'owner' = 'owner',
-  /** Organization mode: counts every connection against DB_MAX_CONNECTIONS_TOTAL (src/orgs/budget.ts). */
-  wrapClient?: (base: typeof pg.Client) => typeof pg.Client,
-  /** The client class, for pools whose connections behave differently (replicas: src/replicas/). */
-  ClientClass?: typeof pg.Client,
-): pg.Pool {
+export function openPool(config: DbConfig, options: OpenPoolOptions = {}): pg.Pool {
+  const { role = 'owner', onError = reportIdleError, permits, pipeline = false } = options;
   const connectionString =
     role === 'app' ? (config.appConnectionString ?? config.connectionString) : config.connectionString;
-  // Replica clients open their own read-only transactions; every primary connection defers BEGIN.
-  const Client =
-    ClientClass ?? withLazyBegin(role === 'app' && config.appConnectionString ? RlsContextClient : pg.Client);
   const pool = new pg.Pool({
     connectionString,
-    Client: wrapClient ? wrapClient(Client) : Client,
+    ...(permits ? { Client: permitClient(permits, config.connectionTimeoutMillis) } : {}),
     max: config.poolMax,
     connectionTimeoutMillis: config.connectionTimeoutMillis,
     idleTimeoutMillis: config.idleTimeoutMillis,
     application_name: config.applicationName,
     // Sent in the startup packet: no extra round trip per connection.
     ...(config.statementTimeoutMillis > 0 ? { statement_timeout: config.statementTimeoutMillis } : {}),
-  });
+    ...(pipeline ? { pipeline: true } : {}),
+  } as pg.PoolConfig);
   pool.on('error', (err) => onError(scrubSecret(err, connectionString)));
-  pool.on('release', (_err, client) => (client as Partial<LazyBegin>).resetLazyBegin?.());
+  if (pipeline) pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 

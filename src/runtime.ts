@@ -1,44 +1,28 @@
 import { parseSessionUser, type SessionInput } from '@acme/auth';
 import { type AnyPlugin, ZenStackClient } from '@zenstackhq/orm';
-import { PostgresDialect } from '@zenstackhq/orm/dialects/postgres';
-import { PolicyPlugin } from '@zenstackhq/plugin-policy';
-import type { PostgresPool } from 'kysely';
+import type { SchemaDef } from '@zenstackhq/orm/schema';
 import type pg from 'pg';
-import { schema } from '../zenstack/schema.ts';
-import { AuditPlugin } from './audit/audit-plugin.ts';
+import { schema as projectSchema } from '../zenstack/schema.ts';
 import type { DbConfig } from './config.ts';
-import { PolicyExplainPlugin } from './explain/rejection.ts';
-import {
-  ConstantPolicyPlugin,
-  fastPathsEnabled,
-  LateralFencePlugin,
-  PagedFindManyPlugin,
-  preparedStatementsEnabled,
-  type TwinOf,
-  usePreparedStatements,
-  WritePathPlugin,
-} from './fast-path/index.ts';
+import { AcmeDialect, type ConnectionSource, type ReplicaPools } from './driver/index.ts';
+import { fastPathsEnabled, preparedStatementsEnabled, type TwinOf } from './fast-path/index.ts';
 import {
   QUERY_CACHE_SIZE,
   QueryCache,
-  QueryCachePlugin,
   type QueryCacheStats,
-  QueryCapturePlugin,
   queryCacheEnabled,
 } from './fast-path/query-cache/index.ts';
 import { type BlockedMember, guardClient } from './guard.ts';
-import { NestedWriteParentPlugin } from './nested-write-parent.ts';
 import { observePool } from './observability/metrics.ts';
-import { OperationObservabilityPlugin, StatementObservabilityPlugin } from './observability/observability-plugin.ts';
-import { PolicyFoldingPlugin } from './policy-folding.ts';
+import { slowQueryThresholdMs } from './observability/slow-query-log.ts';
+import { hasAuditModel, pluginsFor, type StackFlags } from './plugin-stack.ts';
 import { openPool } from './pool.ts';
 import { isLsn } from './replicas/lsn.ts';
 import { ReplicaRouting, type ServerStats } from './replicas/replica-routing.ts';
-import { RlsContextPlugin } from './rls/session-context.ts';
-import { softDeletePlugin, softDeleteWriteScope } from './soft-delete.ts';
 
-function buildRootClient(pool: PostgresPool) {
-  return new ZenStackClient(schema, { dialect: new PostgresDialect({ pool }), plugins: [] as AnyPlugin[] });
+function buildRootClient(schema: SchemaDef, dialect: AcmeDialect) {
+  // The generic layers work on any schema; the types are this project's (other schemas cast).
+  return new ZenStackClient(schema as typeof projectSchema, { dialect, plugins: [] as AnyPlugin[] });
 }
 type RootClient = ReturnType<typeof buildRootClient>;
 
@@ -81,71 +65,30 @@ export interface PoolStats {
 
 /** How a runtime opens its pools: src/pool.ts by default; organization mode passes its own (src/orgs). */
 export interface RuntimeOptions {
+  /** Pools must pipeline (`openPool(…, { pipeline: true })`): the driver sends BEGIN, set_config and the statement together. */
   openPool?: (config: DbConfig, role: 'app' | 'owner') => pg.Pool;
   /** Distinct sessions kept bound at once (default 1,000). */
   boundClients?: number;
   /** Read shapes the compiled-query cache keeps (default 1,000). */
   queryCacheSize?: number;
+  /**
+   * The ZenStack schema (default: this project's). The generic layers (rules, folding, cache, fence, write
+   * path, driver) work on any schema; the audit layer needs its AuditLog model and is left out without one.
+   */
+  schema?: SchemaDef;
 }
 
 type Kind = 'session' | 'system';
 
-/**
- * ZenStack runs the *last* plugin of the list first. The policy plugin goes
- * last so that it judges each statement as the caller wrote it (a delete as a
- * delete); soft delete then rewrites it, the audit plugin records what
- * finally runs, and (with row-level security) the context plugin hands the
- * session to PostgreSQL for every statement, the audit's included. The system
- * client has the same list minus policies and context. Policy folding works a
- * level above (whole operations, `onQuery`), before any SQL is built; policy
- * explain is outermost, so it sees every rejection on its way out.
- */
-function pluginsFor(
-  kind: Kind,
-  includeDeleted: boolean,
-  rls: boolean,
-  fast = false,
-  twinOf?: TwinOf,
-  cache?: AnyPlugin,
-): AnyPlugin[] {
-  const inner = [new AuditPlugin(), softDeletePlugin({ includeDeleted }), softDeleteWriteScope()];
-  if (kind === 'system') return withObservability(kind, inner);
-  return withObservability(kind, [
-    ...(fast ? [new LateralFencePlugin()] : []), // on the final tree, policy filters included
-    ...(rls ? [new RlsContextPlugin()] : []),
-    ...inner,
-    fast ? new ConstantPolicyPlugin() : new PolicyPlugin(),
-    ...(fast && twinOf ? [new WritePathPlugin(twinOf)] : []), // inside folding: only allowed writes reach it
-    new NestedWriteParentPlugin(),
-    ...(cache ? [cache] : []), // a hit skips ZenStack's handler; folding and paging still come first
-    new PolicyFoldingPlugin(),
-    ...(fast ? [new PagedFindManyPlugin()] : []), // pages before the rules run (each page statement is judged)
-    new PolicyExplainPlugin(),
-  ]);
-}
-
-/**
- * The twin of write-path.ts: the session stack's statement-level plugins
- * (audit, soft delete, row-level security context, statement spans) without
- * the policy plugin, for writes the session's rules already decided.
- */
-function twinPlugins(includeDeleted: boolean, rls: boolean): AnyPlugin[] {
-  return [
-    new StatementObservabilityPlugin(),
-    ...(rls ? [new RlsContextPlugin()] : []),
-    new AuditPlugin(),
-    softDeletePlugin({ includeDeleted }),
-    softDeleteWriteScope(),
-  ];
-}
-
-/** Observability wraps the whole stack: SQL spans innermost (the final statements), operations outermost. */
-function withObservability(kind: Kind, plugins: AnyPlugin[]): AnyPlugin[] {
-  return [new StatementObservabilityPlugin(), ...plugins, new OperationObservabilityPlugin(kind === 'session')];
-}
-
 /** Distinct sessions kept bound at once; the oldest is dropped first. */
 const BOUND_CLIENTS = 1_000;
+
+/** A role's pool and the root clients over it: with lazy BEGIN (fast paths) and without. */
+interface Role {
+  pool: pg.Pool;
+  replicas?: ReplicaPools;
+  roots: Map<boolean, RootClient>;
+}
 
 /**
  * Pools and clients for one configuration. Sessions connect as the
@@ -154,12 +97,11 @@ const BOUND_CLIENTS = 1_000;
  */
 export class DbRuntime {
   readonly rls: boolean;
+  readonly schema: SchemaDef;
   /** Read replicas (src/replicas/), when DATABASE_REPLICA_URLS names any. */
   private readonly replicas: ReplicaRouting | undefined;
-  private readonly appPool: pg.Pool;
-  private readonly appRouted: pg.Pool | PostgresPool;
-  private readonly appRoot: RootClient;
-  private owner: { pool: pg.Pool | PostgresPool; root: RootClient } | undefined;
+  private readonly app: Role;
+  private owner: Role | undefined;
   private readonly unbound = new Map<string, RootClient>();
   /** Bound clients by session: `$setAuth` builds a new client (~11 µs), a lookup is well under 1 µs. */
   private readonly bound = new Map<string, EnhancedClient>();
@@ -168,47 +110,88 @@ export class DbRuntime {
   private readonly boundMax: number;
   /** Shared by every session client of this runtime (entries are keyed by unbound client and session). */
   private readonly queryCache: QueryCache;
+  private readonly slowMs = slowQueryThresholdMs();
+  private readonly prepared = preparedStatementsEnabled();
+  private readonly audit: boolean;
 
   constructor(
     private readonly config: DbConfig,
     options: RuntimeOptions = {},
   ) {
     this.rls = config.appConnectionString !== undefined;
-    this.open = options.openPool ?? ((c, role) => openPool(c, undefined, role));
+    this.schema = options.schema ?? projectSchema;
+    this.audit = hasAuditModel(this.schema);
+    this.open = options.openPool ?? ((c, role) => openPool(c, { role, pipeline: true }));
     this.boundMax = options.boundClients ?? BOUND_CLIENTS;
     this.queryCache = new QueryCache(options.queryCacheSize ?? QUERY_CACHE_SIZE);
     this.replicas = ReplicaRouting.fromConfig(config);
-    this.appPool = this.open(config, 'app');
-    observePool('app', this.appPool);
-    if (preparedStatementsEnabled()) usePreparedStatements(this.appPool);
-    this.appRouted = this.routed(this.appPool, 'app');
-    this.appRoot = buildRootClient(this.appRouted);
-    if (!this.rls) this.owner = { pool: this.appRouted, root: this.appRoot };
+    this.app = this.role('app');
+    if (!this.rls) this.owner = this.app;
+  }
+
+  private role(role: 'app' | 'owner'): Role {
+    const pool = this.open(this.config, role);
+    observePool(role, pool);
+    const { replicas, config } = this;
+    const onReplica = replicas?.pools(pool, (server, onError) =>
+      openPool(ReplicaRouting.onReplica(config, server), { role, onError, pipeline: true }),
+    );
+    return { pool, roots: new Map(), ...(onReplica ? { replicas: onReplica } : {}) };
+  }
+
+  /** The root client of a role; `fast`: BEGIN waits for the first statement (src/driver/connection.ts). */
+  private root(role: Role, fast: boolean): RootClient {
+    let root = role.roots.get(fast);
+    if (!root) {
+      const dialect = new AcmeDialect({
+        primary: role.pool as ConnectionSource,
+        sessionContext: role === this.app && this.rls,
+        pipelined: true,
+        lazyBegin: fast,
+        prepared: fast && this.prepared,
+        ...(role.replicas ? { replicas: role.replicas } : {}),
+        slowMs: this.slowMs,
+      });
+      root = buildRootClient(this.schema, dialect);
+      role.roots.set(fast, root);
+    }
+    return root;
   }
 
   private unboundClient(kind: Kind, includeDeleted: boolean, fast = false, cached = false): RootClient {
     const key = `${kind}/${includeDeleted}/${fast}/${cached}`;
     let client = this.unbound.get(key);
     if (!client) {
-      const root = kind === 'session' ? this.appRoot : this.ownerRoot();
+      const root = this.root(kind === 'session' ? this.app : this.ownerRole(), fast);
       const twinOf = kind === 'session' && fast ? this.twins(root, includeDeleted) : undefined;
-      const cache = cached ? new QueryCachePlugin(this.queryCache, key) : undefined;
-      const plugins = pluginsFor(kind, includeDeleted, this.rls, fast, twinOf, cache);
-      // The capture innermost: it sees each statement as the driver gets it.
-      client = this.withPlugins(root, cache ? [new QueryCapturePlugin(), ...plugins] : plugins);
+      const flags: StackFlags = { kind, rls: this.rls, fast, cached, audit: this.audit };
+      client = this.withPlugins(root, flags, includeDeleted, key, twinOf);
       this.unbound.set(key, client);
     }
     return client;
   }
 
-  private withPlugins(root: RootClient, plugins: AnyPlugin[]): RootClient {
-    const routing = this.replicas ? [this.replicas.plugin] : [];
-    return root.$setOptions({ ...root.$options, plugins: [...plugins, ...routing] }) as RootClient;
+  private withPlugins(
+    root: RootClient,
+    flags: StackFlags,
+    includeDeleted: boolean,
+    cacheScope: string,
+    twinOf?: TwinOf,
+  ): RootClient {
+    const parts = {
+      includeDeleted,
+      cache: this.queryCache,
+      cacheScope,
+      ...(twinOf ? { twinOf } : {}),
+      ...(this.replicas ? { route: this.replicas.plugin } : {}),
+    };
+    return root.$setOptions({ ...root.$options, plugins: pluginsFor(flags, parts) }) as RootClient;
   }
 
   /** Twin clients (write-path.ts), bound to the same auth object as the session client asking. */
   private twins(root: RootClient, includeDeleted: boolean): TwinOf {
-    const base = this.withPlugins(root, twinPlugins(includeDeleted, this.rls));
+    const flags: StackFlags = { kind: 'twin', rls: this.rls, fast: true, cached: false, audit: this.audit };
+    const base = this.withPlugins(root, flags, includeDeleted, 'twin');
     const bound = new WeakMap<object, RootClient>();
     return (client) => {
       const auth = client.$auth as object | undefined;
@@ -222,24 +205,9 @@ export class DbRuntime {
     };
   }
 
-  private ownerRoot(): RootClient {
-    if (!this.owner) {
-      const ownerPool = this.open(this.config, 'owner');
-      observePool('owner', ownerPool);
-      if (preparedStatementsEnabled()) usePreparedStatements(ownerPool);
-      const pool = this.routed(ownerPool, 'owner');
-      this.owner = { pool, root: buildRootClient(pool) };
-    }
-    return this.owner.root;
-  }
-
-  /** The pool itself, or with replicas the pool with its reads routed to them. */
-  private routed(pool: pg.Pool, role: 'app' | 'owner'): pg.Pool | PostgresPool {
-    const { replicas, config } = this;
-    if (!replicas) return pool;
-    return replicas.route(pool, (server, onError) =>
-      openPool(ReplicaRouting.onReplica(config, server), onError, role, undefined, replicas.Client),
-    );
+  private ownerRole(): Role {
+    this.owner ??= this.role('owner');
+    return this.owner;
   }
 
   createDb(session: SessionInput | null, options: DbOptions = {}): EnhancedClient {
@@ -249,8 +217,8 @@ export class DbRuntime {
     const user = session === null ? null : parseSessionUser(session);
     const identity = `${user?.role ?? ''}\u0000${user?.id ?? ''}`;
     if (options.minLsn !== undefined) this.requireLsn(identity, options.minLsn);
-    const memberships = user?.memberships.map((m) => `${m.clinicId}\u0001${m.role}`).join('\u0002') ?? '';
-    const key = `${includeDeleted ? 1 : 0}${fast ? 1 : 0}${cached ? 1 : 0}${options.primary ? 'p' : ''}\u0000${identity}\u0000${memberships}`;
+    // JSON of the validated session: no two sessions share a key, whatever their ids hold.
+    const key = JSON.stringify([includeDeleted, fast, cached, options.primary === true, user]);
     let client = this.bound.get(key);
     if (client) {
       // Refresh its place: the map's insertion order is the eviction order.
@@ -289,7 +257,7 @@ export class DbRuntime {
   }
 
   poolStats(): PoolStats {
-    const { totalCount, idleCount, waitingCount } = this.appPool;
+    const { totalCount, idleCount, waitingCount } = this.app.pool;
     const stats: PoolStats = {
       total: totalCount,
       idle: idleCount,
@@ -303,7 +271,7 @@ export class DbRuntime {
   /** Waits for checked-out connections to be released, then closes the pools. */
   async close(): Promise<void> {
     await this.replicas?.close();
-    await this.appRouted.end();
-    if (this.owner && this.owner.pool !== this.appRouted) await this.owner.pool.end();
+    const roles = this.owner && this.owner !== this.app ? [this.app, this.owner] : [this.app];
+    await Promise.all(roles.flatMap((r) => [r.pool.end(), r.replicas?.end()]));
   }
 }

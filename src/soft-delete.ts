@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AnyPlugin } from '@zenstackhq/orm';
 import { SoftDeletePlugin } from '@zenstackhq/plugin-soft-delete';
 import {
@@ -15,6 +14,7 @@ import {
   UpdateQueryNode,
   ValueNode,
 } from 'kysely';
+import { currentScope, withScope } from './operation-scope.ts';
 
 /**
  * Soft delete for models with a `@deletedAt` field (Patient), from
@@ -45,7 +45,7 @@ export function softDeletePlugin({ includeDeleted }: { includeDeleted: boolean }
     id: plugin.id,
     name: includeDeleted ? 'Soft delete (deleted rows visible)' : plugin.name,
     onKyselyQuery: async (args) => {
-      const written = writeScope.getStore();
+      const written = currentScope().written;
       if (written && SelectQueryNode.is(args.query) && onlyIds(args.query.where?.where, written)) {
         return args.proceed(args.query);
       }
@@ -59,9 +59,6 @@ export function softDeletePlugin({ includeDeleted }: { includeDeleted: boolean }
   };
 }
 
-/** Ids of the rows the current operation updated (models here have a single `id` key). */
-const writeScope = new AsyncLocalStorage<Set<string>>();
-
 /**
  * Outermost (an `onQuery` hook): every statement of one ORM operation, its
  * read-back included, runs in one scope.
@@ -70,7 +67,8 @@ export function softDeleteWriteScope(): AnyPlugin {
   return {
     id: 'soft-delete-write-scope',
     name: 'Soft delete: statements of one operation',
-    onQuery: ({ args, proceed }) => writeScope.run(new Set(), () => proceed(args)),
+    // Ids of the rows the operation updated (models here have a single `id` key).
+    onQuery: ({ args, proceed }) => withScope({ written: new Set() }, () => proceed(args)),
   };
 }
 

@@ -74,7 +74,7 @@ describe('traces', () => {
     const sql = childrenOf(op.spanContext().spanId);
     expect(sql.length).toBeGreaterThanOrEqual(1);
     expect(sql[0]?.name).toBe('SELECT');
-    expect(String(sql[0]?.attributes['db.query.text'])).toMatch(/from "Patient"/i);
+    expect(String(sql[0]?.attributes['db.query.text'])).toMatch(/from ("public"\.)?"Patient"/i);
     expect(sql[0]?.attributes['db.collection.name']).toBe('Patient');
   });
 
@@ -123,7 +123,7 @@ describe('slow-query log', () => {
     await createDb(t.sessions.admin).patient.findMany({ where: { email: EMAIL } });
     const statements = spans().filter((s) => s.attributes['db.query.text'] !== undefined);
     expect(slow).toHaveLength(statements.length);
-    const entry = slow.find((e) => /from "Patient"/i.test(e.sql));
+    const entry = slow.find((e) => /from ("public"\.)?"Patient"/i.test(e.sql));
     expect(entry).toMatchObject({ model: 'Patient', operation: 'findMany' });
     expect(entry?.durationMs).toBeGreaterThan(0);
     expect(entry?.sql).toMatch(/\$\d/);

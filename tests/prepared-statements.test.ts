@@ -1,5 +1,5 @@
 /**
- * Opt-in named statements (src/fast-path/prepared-statements.ts): the ORM's
+ * Opt-in named statements (sent by the driver, src/driver/send.ts): the ORM's
  * parameterised statements go out named and give the same rows, with RLS in
  * force; transaction control stays unnamed; the master switch turns it off.
  */

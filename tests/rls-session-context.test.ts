@@ -3,12 +3,14 @@
  * setting: concurrent users on one pool never see each other's rows, and
  * nothing is left on a pooled connection afterwards.
  */
+import { CompiledQuery } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AcmeDialect } from '../src/driver/index.ts';
 import { createDb } from '../src/index.ts';
-import { RlsContextClient } from '../src/rls/context-client.ts';
+import { withScope } from '../src/operation-scope.ts';
 import { AUTH_SETTING } from '../src/rls/names.ts';
-import { authJson, sessionContext } from '../src/rls/session-context.ts';
+import { authJson } from '../src/rls/session-context.ts';
 import { openUnrestrictedDb, uid } from './support/fixtures.ts';
 import { arrangeTenancy, type Tenancy, type TenancySession } from './support/tenancy.ts';
 
@@ -65,15 +67,28 @@ describe('concurrent sessions through one pool', () => {
 });
 
 describe('nothing stays on a pooled connection', () => {
+  /** The driver over a one-connection pool, as the runtime builds it for the app role. */
+  const driverOn = (pool: pg.Pool, lazyBegin: boolean) =>
+    new AcmeDialect({
+      primary: pool,
+      sessionContext: true,
+      pipelined: false,
+      lazyBegin,
+      prepared: false,
+      slowMs: 0,
+    }).createDriver();
+
   it('a plain query after a request on the same connection sees nothing and no setting', async () => {
-    const pool = new pg.Pool({ connectionString: process.env.APP_DATABASE_URL, max: 1, Client: RlsContextClient });
+    const pool = new pg.Pool({ connectionString: process.env.APP_DATABASE_URL, max: 1 });
     try {
+      const driver = driverOn(pool, true);
       const admin = authJson(t.sessions.admin);
-      // As Kysely's driver does it: check out, query (promise form), release.
-      const c = await pool.connect();
-      const inRequest = await sessionContext.run(admin, () => c.query('SELECT count(*)::int AS n FROM "Patient"'));
-      c.release();
-      expect(inRequest.rows[0].n).toBeGreaterThan(0);
+      // As Kysely does it: acquire, execute, release.
+      const c = await driver.acquireConnection();
+      const count = CompiledQuery.raw('SELECT count(*)::int AS n FROM "Patient"');
+      const inRequest = await withScope({ auth: admin }, () => c.executeQuery<{ n: number }>(count));
+      await driver.releaseConnection(c);
+      expect(inRequest.rows[0]?.n).toBeGreaterThan(0);
       // Same (only) connection, no context: the transaction-local setting is gone.
       const after = await pool.query(
         `SELECT count(*)::int AS n, current_setting('${AUTH_SETTING}', true) AS auth FROM "Patient"`,
@@ -85,24 +100,28 @@ describe('nothing stays on a pooled connection', () => {
     }
   });
 
-  it('inside an explicit transaction the context is set once and ends with it', async () => {
-    const pool = new pg.Pool({ connectionString: process.env.APP_DATABASE_URL, max: 1, Client: RlsContextClient });
-    const c = await pool.connect();
-    try {
-      await c.query('BEGIN');
-      const staff = authJson(t.sessions.staffB);
-      const inside = await sessionContext.run(staff, () =>
-        c.query(`SELECT current_setting('${AUTH_SETTING}', true) AS auth`),
-      );
-      expect(JSON.parse(inside.rows[0].auth)).toMatchObject({ id: t.sessions.staffB.id });
-      await c.query('COMMIT');
-      const outside = await c.query(`SELECT current_setting('${AUTH_SETTING}', true) AS auth`);
-      expect(outside.rows[0].auth ?? '').toBe('');
-    } finally {
-      c.release();
-      await pool.end();
-    }
-  });
+  for (const lazyBegin of [true, false]) {
+    it(`inside a transaction the context is set once and ends with it (lazy BEGIN ${lazyBegin ? 'on' : 'off'})`, async () => {
+      const pool = new pg.Pool({ connectionString: process.env.APP_DATABASE_URL, max: 1 });
+      const driver = driverOn(pool, lazyBegin);
+      const c = await driver.acquireConnection();
+      const setting = CompiledQuery.raw(`SELECT current_setting('${AUTH_SETTING}', true) AS auth`);
+      try {
+        await driver.beginTransaction(c, {});
+        const staff = authJson(t.sessions.staffB);
+        const inside = await withScope({ auth: staff }, () => c.executeQuery<{ auth: string }>(setting));
+        expect(JSON.parse(inside.rows[0]?.auth ?? '{}')).toMatchObject({ id: t.sessions.staffB.id });
+        const backend = await pool.totalCount;
+        expect(backend).toBe(1);
+        await driver.commitTransaction(c);
+        const outside = await c.executeQuery<{ auth: string | null }>(setting);
+        expect(outside.rows[0]?.auth ?? '').toBe('');
+      } finally {
+        await driver.releaseConnection(c);
+        await pool.end();
+      }
+    });
+  }
 
   it('an auth value that looks like SQL stays a value', async () => {
     const evil = {

@@ -4,11 +4,13 @@
  * errors, audit rows and database state, in one round trip instead of five.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { CompiledQuery, type DatabaseConnection } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDbConfig } from '../src/config.ts';
-import { wholeTransaction, withLazyBegin } from '../src/fast-path/whole-transaction.ts';
+import { AcmeDialect } from '../src/driver/index.ts';
 import { createDb } from '../src/index.ts';
+import { withScope } from '../src/operation-scope.ts';
 import { DbRuntime } from '../src/runtime.ts';
 import { dec, openUnrestrictedDb, uid } from './support/fixtures.ts';
 import { recordSentSql } from './support/sent-sql.ts';
@@ -148,7 +150,7 @@ describe.each([
     const statements = sent.filter((s) => !/^\s*(begin|start transaction|commit)/i.test(s));
     expect(statements).toHaveLength(4);
     // ZenStack's BEGIN/COMMIT are gone. With row-level security each statement still carries the session
-    // as `BEGIN; set_config(…)`, statement, `COMMIT`, pipelined by RlsContextClient: one round trip.
+    // as `BEGIN; set_config(…)`, statement, `COMMIT`, pipelined by the driver: one round trip.
     expect(sent.filter((s) => /^\s*start transaction\b/i.test(s))).toEqual([]);
     const contexts = sent.filter((s) => /^BEGIN; SELECT set_config/.test(s)).length;
     expect(contexts).toBe(rls ? 4 : 0);
@@ -208,36 +210,64 @@ describe('the plain path stays for what the rules do not decide', () => {
   });
 });
 
-describe('lazy BEGIN (whole-transaction.ts) on a real connection', () => {
-  const Client = withLazyBegin(pg.Client);
-  let client: InstanceType<typeof Client>;
-  beforeAll(async () => {
-    client = new Client({ connectionString: process.env.DATABASE_URL });
-    await client.connect();
-    await client.query('CREATE TABLE IF NOT EXISTS "lazy_begin_probe" (x int)');
-  });
+describe('lazy BEGIN (src/driver/connection.ts) on a real connection', () => {
+  const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 1 });
+  const driver = new AcmeDialect({
+    primary: pool,
+    sessionContext: false,
+    pipelined: false,
+    lazyBegin: true,
+    prepared: false,
+    slowMs: 0,
+  }).createDriver();
+  const run = (c: DatabaseConnection, sql: string) => c.executeQuery(CompiledQuery.raw(sql));
+  beforeAll(() => pool.query('CREATE TABLE IF NOT EXISTS "lazy_begin_probe" (x int)'));
   afterAll(async () => {
-    await client.query('DROP TABLE "lazy_begin_probe"');
-    await client.end();
+    await pool.query('DROP TABLE "lazy_begin_probe"');
+    await pool.end();
   });
-  const count = async () => Number((await client.query('SELECT count(*) FROM "lazy_begin_probe"')).rows[0].count);
+  const count = async () => Number((await pool.query('SELECT count(*) FROM "lazy_begin_probe"')).rows[0].count);
+  const inTransaction = async () =>
+    (await pool.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE state LIKE $1', ['idle in transaction%']))
+      .rows[0].n as number;
 
   it('a transaction begun lazily still rolls back', async () => {
     const before = await count();
-    await client.query('start transaction isolation level read committed');
-    await client.query('INSERT INTO "lazy_begin_probe" VALUES (1)');
-    expect(client.getTransactionStatus()).toBe('T');
-    await client.query('rollback');
+    const c = await driver.acquireConnection();
+    try {
+      await driver.beginTransaction(c, { isolationLevel: 'read committed' });
+      await run(c, 'INSERT INTO "lazy_begin_probe" VALUES (1)');
+      const seen = await run(c, 'SELECT count(*)::int AS n FROM "lazy_begin_probe"');
+      expect(seen.rows[0]).toEqual({ n: before + 1 });
+      await driver.rollbackTransaction(c);
+    } finally {
+      await driver.releaseConnection(c);
+    }
     expect(await count()).toBe(before);
+    expect(await inTransaction()).toBe(0);
   });
 
   it('a whole-transaction statement runs alone; a second one is refused, not run outside the transaction', async () => {
     const before = await count();
-    await client.query('start transaction isolation level read committed');
-    await wholeTransaction.run(true, () => client.query('INSERT INTO "lazy_begin_probe" VALUES (2)'));
-    expect(client.getTransactionStatus()).toBe('I');
-    await expect(client.query('INSERT INTO "lazy_begin_probe" VALUES (3)')).rejects.toThrow(/second statement/);
-    await client.query('commit');
+    const c = await driver.acquireConnection();
+    try {
+      await driver.beginTransaction(c, { isolationLevel: 'read committed' });
+      await withScope({ whole: true }, () => run(c, 'INSERT INTO "lazy_begin_probe" VALUES (2)'));
+      await expect(run(c, 'INSERT INTO "lazy_begin_probe" VALUES (3)')).rejects.toThrow(/second statement/);
+      await driver.commitTransaction(c);
+    } finally {
+      await driver.releaseConnection(c);
+    }
     expect(await count()).toBe(before + 1);
+  });
+
+  it('a transaction with nothing sent sends neither BEGIN nor COMMIT', async () => {
+    await record(async () => {
+      const c = await driver.acquireConnection();
+      await driver.beginTransaction(c, {});
+      await driver.commitTransaction(c);
+      await driver.releaseConnection(c);
+    });
+    expect(sent).toEqual([]);
   });
 });

@@ -9,7 +9,7 @@ import {
   UpdateQueryNode,
 } from 'kysely';
 import { policyRejection } from '../errors.ts';
-import { decidedWrite, oneStatementWrite, wholeTransaction } from '../fast-path/whole-transaction.ts';
+import { currentScope, withScope } from '../operation-scope.ts';
 import { asMutationResult, auditedStatement } from './audit-cte.ts';
 import { AUDIT_MODEL, type AuditEntry, auditEntries, columnsOf, type Row } from './audit-entries.ts';
 import { mutationTarget } from './mutation-target.ts';
@@ -36,7 +36,7 @@ const NO_ACTOR = { id: 'anonymous', role: 'ANONYMOUS' } as const;
  *
  * A write the fast paths decided (src/fast-path/write-path.ts) carries its
  * audit rows in the same statement instead (audit-cte.ts): one round trip,
- * and no BEGIN/COMMIT around it (whole-transaction.ts).
+ * and no BEGIN/COMMIT around it (the driver's `whole` statement, src/driver/connection.ts).
  */
 export class AuditPlugin implements AnyPlugin {
   readonly id = 'audit';
@@ -50,13 +50,13 @@ export class AuditPlugin implements AnyPlugin {
     }
 
     const mutation = query as Mutation;
-    if (decidedWrite.getStore() === true) {
+    const scope = currentScope();
+    if (scope.decided) {
       // The fast paths decided this write and nothing else runs in its transaction: one statement.
       const one = auditedStatement(client, target, mutation, actorOf(client));
       // Its transaction holds just this statement only inside a one-statement write (not an upsert's).
       const run = () => proceed(one?.node as RootNode);
-      const whole = oneStatementWrite.getStore() === true;
-      if (one) return asMutationResult(one.shape, await (whole ? wholeTransaction.run(true, run) : run()));
+      if (one) return asMutationResult(one.shape, await (scope.oneStatement ? withScope({ whole: true }, run) : run()));
     }
     let result: QueryResult<Row>;
     let before: Row[] | undefined;

@@ -14,12 +14,12 @@ import {
   TableNode,
   UpdateQueryNode,
 } from 'kysely';
+import { currentScope, withScope } from '../operation-scope.ts';
 import { perModel } from '../per-model.ts';
 import { type Decision, decideOperation, fieldRules, rulesFor } from '../rules/index.ts';
 import { isTrustedStatement, notePassThrough } from './query-cache/capture.ts';
 import { queryTables } from './query-tables.ts';
 import { debugFallback } from './switch.ts';
-import { decidedWrite, oneStatementWrite } from './whole-transaction.ts';
 
 type Row = Record<string, unknown>;
 type Op = 'read' | 'create' | 'update' | 'delete';
@@ -54,8 +54,8 @@ export class ConstantPolicyPlugin extends PolicyPlugin {
     if (plan === undefined) return super.onKyselyQuery(args) as Promise<QueryResult<Row>>;
     notePassThrough();
     // Inside a bulk write of write-path.ts, this statement is the whole write: its audit may join it.
-    const run = plan.kind !== 'select' && oneStatementWrite.getStore() === true;
-    return (run ? decidedWrite.run(true, () => proceed(query)) : proceed(query)).then((result) =>
+    const run = plan.kind !== 'select' && currentScope().oneStatement === true;
+    return (run ? withScope({ decided: true }, () => proceed(query)) : proceed(query)).then((result) =>
       shapeResult(plan, query as Mutation, result as QueryResult<Row>),
     );
   }

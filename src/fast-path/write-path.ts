@@ -1,11 +1,11 @@
 import type { AnyPlugin, ClientContract } from '@zenstackhq/orm';
 import type { SchemaDef } from '@zenstackhq/orm/schema';
 import { columnsOf } from '../audit/audit-entries.ts';
+import { withScope } from '../operation-scope.ts';
 import { perModel } from '../per-model.ts';
 import { rulesFor } from '../rules/index.ts';
 import { decision, hasFieldRules, softDeletable } from './constant-policy-plugin.ts';
 import { debugFallback } from './switch.ts';
-import { decidedWrite, oneStatementWrite } from './whole-transaction.ts';
 
 type Client = ClientContract<SchemaDef>;
 type Args = Record<string, unknown>;
@@ -27,7 +27,7 @@ const SINGLE = new Set(['create', 'update', 'delete']);
  * return what `RETURNING` already did; the operation then runs on the twin
  * client, which is the same stack without the policy plugin: ZenStack sends
  * just the INSERT/UPDATE/DELETE … RETURNING. With its audit row in the same
- * statement (audit-cte.ts) and no BEGIN/COMMIT (whole-transaction.ts), that
+ * statement (audit-cte.ts) and no BEGIN/COMMIT (src/driver/connection.ts), that
  * is one round trip, as raw pg would do it.
  *
  * `createMany`/`updateMany`/`deleteMany` keep their client; the constant
@@ -54,7 +54,7 @@ export class WritePathPlugin implements AnyPlugin {
       debugFallback(model, operation, why);
       return proceed(args);
     }
-    if (bulk) return oneStatementWrite.run(true, () => proceed(args));
+    if (bulk) return withScope({ oneStatement: true }, () => proceed(args));
     const twin = this.twinOf(client);
     if (!twin) return proceed(args);
     // biome-ignore lint/suspicious/noExplicitAny: the model and operation are only known at runtime.
@@ -64,8 +64,8 @@ export class WritePathPlugin implements AnyPlugin {
     const run = () => call(args).then((result) => result);
     // An upsert is an UPDATE and maybe an INSERT in ZenStack's own transaction: no read-back, audit rows
     // in each statement, but the BEGIN/COMMIT stay.
-    if (upsert) return decidedWrite.run(true, run);
-    return oneStatementWrite.run(true, () => decidedWrite.run(true, run));
+    if (upsert) return withScope({ decided: true }, run);
+    return withScope({ oneStatement: true, decided: true }, run);
   };
 }
 

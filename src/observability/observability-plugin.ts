@@ -1,18 +1,15 @@
 import { type Attributes, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { type AnyPlugin, ORMError, ORMErrorReason } from '@zenstackhq/orm';
-import { createQueryId, PostgresQueryCompiler, RawNode, type RootOperationNode } from 'kysely';
-import { probing } from '../fast-path/query-cache/capture.ts';
-import { deniedTotal, operationSeconds, operationsTotal, queriesTotal, querySeconds } from './metrics.ts';
-import { operationContext } from './operation-context.ts';
+import { withScope } from '../operation-scope.ts';
+import { deniedTotal, operationSeconds, operationsTotal } from './metrics.ts';
 import { policyOutcome } from './policy-outcome.ts';
-import { logSlowQuery, slowQueryThresholdMs } from './slow-query-log.ts';
 
 /**
- * Traces, metrics and the slow-query log, as two ZenStack plugins: one
- * outermost (onQuery) that sees each ORM operation as the caller made it and
- * its final outcome, one innermost (onKyselyQuery) that sees each SQL
- * statement as it goes to the driver, policy filters and audit statements
- * included. `@opentelemetry/api` is a no-op until the app installs an SDK.
+ * Traces and metrics per ORM operation: outermost (onQuery), it sees each
+ * operation as the caller made it and its final outcome. Each SQL statement
+ * gets its span, metrics and slow-query log in the driver
+ * (src/driver/statement-span.ts), labelled with the operation set here.
+ * `@opentelemetry/api` is a no-op until the app installs an SDK.
  *
  * Attributes carry the model, operation, outcome, row count and the SQL text
  * with its placeholders ($1, $2…): never parameter values, ids, the session's
@@ -51,7 +48,7 @@ export class OperationObservabilityPlugin implements AnyPlugin {
       const started = performance.now();
       const judged = () => policyOutcome(client.$schema, model, operation, client.$auth, this.enforced);
       try {
-        const result = await operationContext.run({ model, operation }, () => proceed(args));
+        const result = await withScope({ model, operation }, () => proceed(args));
         this.finish(span, model, operation, judged(), started, rowCount(operation, result));
         return result;
       } catch (err) {
@@ -84,53 +81,4 @@ export class OperationObservabilityPlugin implements AnyPlugin {
     operationSeconds.observe({ model, operation }, (performance.now() - started) / 1000);
     if (outcome === 'denied') deniedTotal.inc({ model, operation });
   }
-}
-
-const compiler = new PostgresQueryCompiler();
-/** The statement's text with placeholders; values stay in the parameter list, which is never read here. */
-const sqlText = (query: RootOperationNode) => compiler.compileQuery(query, createQueryId()).sql;
-
-/** SELECT, INSERT…; for a raw statement (a query-cache hit) the first word of its SQL. */
-function statementKeyword(query: RootOperationNode): string {
-  if (!RawNode.is(query)) return query.kind.replace(/QueryNode$/, '').toUpperCase();
-  return /^\s*([A-Za-z]+)/.exec(query.sqlFragments[0] ?? '')?.[1]?.toUpperCase() ?? 'RAW';
-}
-
-export class StatementObservabilityPlugin implements AnyPlugin {
-  readonly id = 'observability-statements';
-  readonly name = 'Traces, metrics and slow-query log per SQL statement';
-  private readonly slowMs = slowQueryThresholdMs();
-
-  onKyselyQuery: NonNullable<AnyPlugin['onKyselyQuery']> = ({ query, proceed }) => {
-    if (probing()) return proceed(query); // the query cache compiling a probe: nothing is sent
-    const context = operationContext.getStore();
-    const labels = { model: context?.model ?? '', operation: context?.operation ?? '' };
-    const keyword = statementKeyword(query);
-    return tracer.startActiveSpan(keyword, { kind: SpanKind.CLIENT }, async (span) => {
-      if (span.isRecording()) {
-        span.setAttributes({
-          'db.system.name': 'postgresql',
-          'db.operation.name': keyword,
-          'db.query.text': sqlText(query),
-          ...(context ? { 'db.collection.name': context.model, 'acme.db.orm.operation': context.operation } : {}),
-        });
-      }
-      const started = performance.now();
-      try {
-        return await proceed(query);
-      } catch (err) {
-        const code =
-          (err as { code?: unknown; dbErrorCode?: unknown })?.dbErrorCode ?? (err as { code?: unknown })?.code;
-        span.setAttribute('error.type', String(code ?? 'Error'));
-        span.setStatus({ code: SpanStatusCode.ERROR });
-        throw err;
-      } finally {
-        const ms = performance.now() - started;
-        queriesTotal.inc(labels);
-        querySeconds.observe(labels, ms / 1000);
-        if (this.slowMs > 0 && ms >= this.slowMs) logSlowQuery({ durationMs: ms, ...labels, sql: sqlText(query) });
-        span.end();
-      }
-    });
-  };
 }

@@ -1,9 +1,6 @@
-import type pg from 'pg';
+import { ConnectionBudgetTimeoutError, type ConnectionPermits } from '../driver/index.ts';
 
-/** Thrown when no connection could be had within the pool timeout, all of them busy. */
-export class ConnectionBudgetTimeoutError extends Error {
-  override readonly name = 'ConnectionBudgetTimeoutError';
-}
+export { ConnectionBudgetTimeoutError };
 
 interface Waiter {
   grant(): void;
@@ -14,11 +11,11 @@ interface Waiter {
  * The global cap on open connections across every pool of organization mode
  * (DB_MAX_CONNECTIONS_TOTAL). A connection takes a permit before it opens
  * its socket and gives it back when it ends, so the cap holds whatever the
- * pools do. When none is free, `reclaim` is asked to close an idle
+ * pools do (src/driver/permit-client.ts). When none is free, `reclaim` is asked to close an idle
  * connection somewhere (least recently used organization first); waiters
  * are served first come, first served.
  */
-export class ConnectionBudget {
+export class ConnectionBudget implements ConnectionPermits {
   private used = 0;
   private readonly waiters: Waiter[] = [];
   /** Closes one idle connection of some pool; false when there is none. */
@@ -103,46 +100,4 @@ export class ConnectionBudget {
 
   /** Idle connections asked to close whose release() has not arrived yet. */
   private closing = 0;
-
-  /**
-   * A pg.Client class whose connections take a permit first. Wraps
-   * whichever class the pool would use (RlsContextClient for sessions).
-   */
-  clientClass(Base: typeof pg.Client, timeoutMs: number): typeof pg.Client {
-    const budget = this;
-    class BudgetedClient extends Base {
-      private permit: 'none' | 'held' | 'returned' = 'none';
-
-      private returnPermit(): void {
-        if (this.permit !== 'held') return;
-        this.permit = 'returned';
-        budget.release();
-      }
-
-      // biome-ignore lint/suspicious/noExplicitAny: pg's connect() has a callback and a promise form (pg-pool uses the first).
-      override connect(callback?: any): any {
-        const connecting = budget.acquire(timeoutMs).then(() => {
-          this.permit = 'held';
-          this.once('end', () => this.returnPermit());
-          // pg-pool's own connect timeout may have destroyed the socket meanwhile.
-          const stream = (this as unknown as { connection?: { stream?: { destroyed?: boolean } } }).connection?.stream;
-          if (stream?.destroyed) {
-            this.returnPermit();
-            throw new ConnectionBudgetTimeoutError('timeout exceeded when trying to connect');
-          }
-          return super.connect().catch((err: Error) => {
-            this.returnPermit();
-            throw err;
-          });
-        });
-        if (!callback) return connecting;
-        connecting.then(
-          () => callback(null, this),
-          (err: Error) => callback(err),
-        );
-        return undefined;
-      }
-    }
-    return BudgetedClient as unknown as typeof pg.Client;
-  }
 }

@@ -88,9 +88,7 @@ export class OrgPool {
       appConnectionString: this.role === 'app' ? credentials.appUrl : undefined,
     };
     const { budget } = this.deps;
-    const pool = openPool(config, this.deps.onError, this.role, (Base) =>
-      budget.clientClass(Base, config.connectionTimeoutMillis),
-    );
+    const pool = openPool(config, { role: this.role, onError: this.deps.onError, permits: budget, pipeline: true });
     pool.on('release', () => budget.connectionIdle());
     this.real = pool;
     this.at = { dbServer: record.dbServer, dbName: record.dbName };

@@ -1,8 +1,8 @@
 import { InvalidSessionError, ORG_SLUG, parseSessionUser, type SessionInput, type SessionUser } from '@acme/auth';
 import { ZenStackClient } from '@zenstackhq/orm';
-import { PostgresDialect } from '@zenstackhq/orm/dialects/postgres';
 import type pg from 'pg';
 import { schema as centralSchema } from '../../zenstack/central/schema.ts';
+import { AcmeDialect } from '../driver/index.ts';
 import { openPool } from '../pool.ts';
 import { type DbOptions, DbRuntime, type EnhancedClient } from '../runtime.ts';
 import { ConnectionBudget } from './budget.ts';
@@ -76,11 +76,17 @@ export class OrgRouter {
       connectionString: config.centralUrl,
       appConnectionString: undefined,
     };
-    this.centralPool = openPool(centralConfig, undefined, 'owner', (Base) =>
-      this.budget.clientClass(Base, config.pool.connectionTimeoutMillis),
-    );
+    this.centralPool = openPool(centralConfig, { permits: this.budget });
     this.centralPool.on('release', () => this.budget.connectionIdle());
-    this.central = new ZenStackClient(centralSchema, { dialect: new PostgresDialect({ pool: this.centralPool }) });
+    const dialect = new AcmeDialect({
+      primary: this.centralPool,
+      sessionContext: false,
+      pipelined: false,
+      lazyBegin: false,
+      prepared: false,
+      slowMs: 0,
+    });
+    this.central = new ZenStackClient(centralSchema, { dialect });
     this.directory = new OrgDirectory(this.central, config.directoryTtlMs);
     // Warm: the first requests find the list in memory.
     this.directory.refresh().catch(() => {});

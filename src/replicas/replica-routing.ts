@@ -1,12 +1,10 @@
-import type { PostgresPool } from 'kysely';
 import type pg from 'pg';
 import type { DbConfig } from '../config.ts';
+import { ReplicaPools } from '../driver/index.ts';
 import { formatLsn, parseLsn } from './lsn.ts';
-import { ReplicaClient } from './replica-client.ts';
-import { ReplicaSet, type ReplicaSetOptions, type ServerState } from './replica-set.ts';
+import { type ReplicaServer, ReplicaSet, type ReplicaSetOptions, type ServerState } from './replica-set.ts';
 import { onServer } from './replica-urls.ts';
 import { bindRoute, ReplicaRoutePlugin, routeOf } from './route-plugin.ts';
-import { RoutedPool } from './routed-pool.ts';
 
 export interface ServerStats {
   /** `primary`, or the replica as host:port (no credentials). */
@@ -26,8 +24,8 @@ export interface ServerStats {
 }
 
 /**
- * Everything a pool-creation call site needs to put reads on replicas: wrap
- * each primary pool with {@link route}, install {@link plugin} on the clients
+ * Everything a pool-creation call site needs to put reads on replicas: give
+ * the driver of each primary pool the replica pools of {@link pools}, install {@link plugin} on the clients
  * built over it, and {@link bind} each client handed out to the identity
  * whose writes it must see. One instance per primary (per process, or per
  * organization's database).
@@ -35,7 +33,7 @@ export interface ServerStats {
 export class ReplicaRouting {
   readonly set: ReplicaSet;
   readonly plugin = new ReplicaRoutePlugin();
-  private readonly pools: RoutedPool[] = [];
+  private readonly roles: { primary: pg.Pool; replicas: ReplicaPools }[] = [];
 
   constructor(options: ReplicaSetOptions) {
     this.set = new ReplicaSet(options);
@@ -60,17 +58,14 @@ export class ReplicaRouting {
     };
   }
 
-  /** The client class replica pools must use (read-only transactions, session context, probe). */
-  readonly Client = ReplicaClient;
-
-  /** `primary`, with reads routed to pools on the replicas that `openReplicaPool(serverUrl)` opens. */
-  route(
+  /** The replica pools of one role whose primary pool is `primary` (src/driver routes each read). */
+  pools(
     primary: pg.Pool,
     openReplicaPool: (serverUrl: string, onError: (err: Error) => void) => pg.Pool,
-  ): RoutedPool & PostgresPool {
-    const pool = new RoutedPool(primary, this.set, openReplicaPool);
-    this.pools.push(pool);
-    return pool as RoutedPool & PostgresPool;
+  ): ReplicaPools {
+    const replicas = new ReplicaPools(this.set, openReplicaPool);
+    this.roles.push({ primary, replicas });
+    return replicas;
   }
 
   /** `targets` (the bound auth object, the client handed out) read as `key`, or always from the primary. */
@@ -91,10 +86,14 @@ export class ReplicaRouting {
   }
 
   stats(): ServerStats[] {
-    const sum = (server?: Parameters<RoutedPool['counts']>[0]) =>
-      this.pools.reduce(
-        (acc, p) => {
-          const c = p.counts(server);
+    const counts = (role: (typeof this.roles)[number], server?: ReplicaServer) =>
+      server
+        ? role.replicas.counts(server)
+        : { total: role.primary.totalCount, idle: role.primary.idleCount, waiting: role.primary.waitingCount };
+    const sum = (server?: ReplicaServer) =>
+      this.roles.reduce(
+        (acc, role) => {
+          const c = counts(role, server);
           return { total: acc.total + c.total, idle: acc.idle + c.idle, waiting: acc.waiting + c.waiting };
         },
         { total: 0, idle: 0, waiting: 0 },

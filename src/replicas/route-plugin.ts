@@ -1,5 +1,5 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AnyPlugin } from '@zenstackhq/orm';
+import { withScope } from '../operation-scope.ts';
 import type { WriteLsns } from './write-lsns.ts';
 
 /** Who a statement runs for, as far as routing cares. */
@@ -10,9 +10,6 @@ export interface Route {
   /** `createDb(session, { primary: true })`: every read on the primary. */
   primary: boolean;
 }
-
-/** The route of the statement being sent; read by the routed pool (routed-pool.ts). */
-export const routeContext = new AsyncLocalStorage<Route>();
 
 /** Routes by bound auth object (what a plugin sees) and by the client handed out (what an app holds). */
 const routes = new WeakMap<object, Route>();
@@ -28,7 +25,7 @@ export function routeOf(target: object): Route | undefined {
 /**
  * Runs each statement of a client inside that client's route. ZenStack
  * acquires the connection, and opens and commits its mutation transactions,
- * outside the plugins: the routed connection remembers the route of the
+ * outside the plugins: the driver's connection remembers the route of the
  * statements it ran for the COMMIT that follows. Installed outermost, so the
  * statements the audit and policy plugins add carry the route too.
  */
@@ -39,6 +36,6 @@ export class ReplicaRoutePlugin implements AnyPlugin {
   onKyselyQuery: NonNullable<AnyPlugin['onKyselyQuery']> = ({ client, query, proceed }) => {
     const auth = client.$auth as object | undefined;
     const route = auth ? routes.get(auth) : undefined;
-    return route ? routeContext.run(route, () => proceed(query)) : proceed(query);
+    return route ? withScope({ route }, () => proceed(query)) : proceed(query);
   };
 }

@@ -1,15 +1,7 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { type AnyPlugin, ORMError, ORMErrorReason } from '@zenstackhq/orm';
 import { policyRejection } from '../errors.ts';
+import { withScope } from '../operation-scope.ts';
 import { sqlStateInfo } from '../sqlstate.ts';
-
-/**
- * The session a statement runs for, as the JSON PostgreSQL's policies read
- * (`current_setting('acme.auth')`); '' is anonymous. Set around each
- * statement by {@link RlsContextPlugin}, read by the pg client
- * (context-client.ts) when it sends the statement.
- */
-export const sessionContext = new AsyncLocalStorage<string>();
 
 const jsonByAuth = new WeakMap<object, string>();
 
@@ -26,20 +18,19 @@ export function authJson(auth: unknown): string {
 }
 
 /**
- * Runs every statement of a session client inside the session's context.
- * Installed innermost (first in the plugin list), so the statements the
- * audit and policy plugins add carry the context too.
+ * Runs every statement of a session client with the session as the JSON
+ * PostgreSQL's policies read (`current_setting('acme.auth')`; '' anonymous),
+ * which the driver sends with it (src/driver/connection.ts). Installed
+ * innermost, so the statements the audit and policy plugins add carry it too.
  */
 export class RlsContextPlugin implements AnyPlugin {
   readonly id = 'rls-context';
   readonly name = 'Session context for row-level security';
 
   onKyselyQuery: NonNullable<AnyPlugin['onKyselyQuery']> = ({ client, query, proceed }) =>
-    sessionContext
-      .run(authJson(client.$auth), () => proceed(query))
-      .catch((err: unknown) => {
-        throw asPolicyRejection(err);
-      });
+    withScope({ auth: authJson(client.$auth) }, () => proceed(query)).catch((err: unknown) => {
+      throw asPolicyRejection(err);
+    });
 }
 
 /**

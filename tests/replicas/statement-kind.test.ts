@@ -2,11 +2,58 @@
  * The router's reading of SQL text and its settings: pure functions, no server
  * (the replica suites check the same decisions against a real standby).
  */
+import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { DbConfigError, readDbConfig } from '../../src/config.ts';
+import { kindOf, statementKind } from '../../src/driver/statement-kind.ts';
 import { formatLsn, isLsn, parseLsn } from '../../src/replicas/lsn.ts';
 import { onServer } from '../../src/replicas/replica-urls.ts';
-import { statementKind } from '../../src/replicas/statement-kind.ts';
+
+// Compiles only: Kysely's DummyDriver never connects.
+const qb = new Kysely<{ Clinic: { id: string; name: string } }>({
+  dialect: {
+    createAdapter: () => new PostgresAdapter(),
+    createDriver: () => new DummyDriver(),
+    createIntrospector: (db) => new PostgresIntrospector(db),
+    createQueryCompiler: () => new PostgresQueryCompiler(),
+  },
+});
+
+describe('kindOf: from the query node where Kysely built one', () => {
+  it.each([
+    ['a select', qb.selectFrom('Clinic').select('id'), 'read'],
+    [
+      'a select with a read-only CTE',
+      qb
+        .with('c', (d) => d.selectFrom('Clinic').select('id'))
+        .selectFrom('c')
+        .selectAll(),
+      'read',
+    ],
+    ['a select for update', qb.selectFrom('Clinic').select('id').forUpdate(), 'write'],
+    ['a select for share', qb.selectFrom('Clinic').select('id').forShare(), 'write'],
+    [
+      'a select over a data-modifying CTE',
+      qb
+        .with('gone', (d) => d.deleteFrom('Clinic').returning('id'))
+        .selectFrom('gone')
+        .selectAll(),
+      'write',
+    ],
+    ['an insert', qb.insertInto('Clinic').values({ id: 'x', name: 'y' }), 'write'],
+    ['an update', qb.updateTable('Clinic').set({ name: 'y' }), 'write'],
+    ['a delete', qb.deleteFrom('Clinic'), 'write'],
+  ])('%s is a %s', (_name, builder, expected) => {
+    expect(kindOf(builder.compile())).toBe(expected);
+  });
+
+  it('reads raw SQL by its text, and a node whose text could say otherwise is still judged by its node', () => {
+    expect(kindOf(sql`select nextval('s')`.compile(qb))).toBe('write');
+    expect(kindOf(sql`select 1`.compile(qb))).toBe('read');
+    // A column named "delete" does not make a select a write: the node says what it is.
+    expect(kindOf(qb.selectFrom('Clinic').select(sql<string>`'insert'`.as('delete')).compile())).toBe('read');
+  });
+});
 
 describe('statementKind', () => {
   it.each([

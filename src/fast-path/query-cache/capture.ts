@@ -1,6 +1,6 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AnyPlugin } from '@zenstackhq/orm';
 import { createQueryId, type OperationNode, type QueryResult, RawNode, type RootOperationNode } from 'kysely';
+import { currentScope, withScope } from '../../operation-scope.ts';
 
 /** One statement as the driver gets it, and (for a real run) the rows it returned, before ZenStack touched them. */
 export interface CapturedStatement {
@@ -20,14 +20,12 @@ export interface Capture {
   passedThrough: number;
 }
 
-export const captureScope = new AsyncLocalStorage<Capture>();
-
-/** True while a probe compiles: statement observability does not count what is never sent. */
-export const probing = (): boolean => captureScope.getStore()?.probe === true;
+/** Runs `fn` (one ORM operation) with its statements captured into `capture`. */
+export const withCapture = <T>(capture: Capture, fn: () => T): T => withScope({ capture }, fn);
 
 /** ConstantPolicyPlugin's hook: this statement was passed through, no session value went into its SQL. */
 export function notePassThrough(): void {
-  const capture = captureScope.getStore();
+  const capture = currentScope().capture;
   if (capture) capture.passedThrough++;
 }
 
@@ -47,9 +45,8 @@ export function trustedRawNode(sql: string): RawNode {
 export const isTrustedStatement = (node: OperationNode): boolean => trusted.has(node);
 
 /** A transaction (either form of `$transaction`) runs here: cached statements would leave it. */
-const transactionScope = new AsyncLocalStorage<true>();
-export const inTransactionScope = (): boolean => transactionScope.getStore() === true;
-export const runInTransactionScope = <T>(fn: () => T): T => transactionScope.run(true, fn);
+export const inTransactionScope = (): boolean => currentScope().inTransaction === true;
+export const runInTransactionScope = <T>(fn: () => T): T => withScope({ inTransaction: true }, fn);
 
 interface ZenStackExecutor {
   processQueryNode(node: RootOperationNode): RootOperationNode;
@@ -67,7 +64,7 @@ export class QueryCapturePlugin implements AnyPlugin {
   readonly name = 'Query cache: statement capture';
 
   onKyselyQuery: NonNullable<AnyPlugin['onKyselyQuery']> = async ({ client, query, proceed }) => {
-    const capture = captureScope.getStore();
+    const capture = currentScope().capture;
     if (!capture) return proceed(query);
     const executor = (client.$qb as unknown as { getExecutor(): ZenStackExecutor }).getExecutor();
     const compiled = executor.compileQuery(executor.processQueryNode(query), createQueryId());

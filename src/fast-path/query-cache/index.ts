@@ -2,7 +2,6 @@ export {
   inTransactionScope,
   isTrustedStatement,
   notePassThrough,
-  probing,
   QueryCapturePlugin,
   runInTransactionScope,
 } from './capture.ts';

@@ -4,7 +4,7 @@ import { createQueryId, type QueryResult } from 'kysely';
 import { decideOperation } from '../../rules/index.ts';
 import { debugFallback } from '../switch.ts';
 import { bindParameters, bindValues } from './bind.ts';
-import { type Capture, type CapturedStatement, captureScope, inTransactionScope, trustedRawNode } from './capture.ts';
+import { type Capture, type CapturedStatement, inTransactionScope, trustedRawNode, withCapture } from './capture.ts';
 import type { CachedQuery, QueryCache } from './lru.ts';
 import { ResultMapper, sameResult } from './result-mapper.ts';
 import { probeValues, type Shape, shapeOf, withLeaves } from './shape.ts';
@@ -108,7 +108,7 @@ export class QueryCachePlugin implements AnyPlugin {
     proceed: (a: never) => Promise<unknown>,
   ) {
     const capture: Capture = { probe: false, statements: [], passedThrough: 0 };
-    const result = await captureScope.run(capture, () => proceed(args as never));
+    const result = await withCapture(capture, () => proceed(args as never));
     const learnt = await this.learn(capture, result, schema, model, operation, args, shape, proceed).catch(
       (err: unknown) => `learning failed (${(err as Error)?.name ?? 'error'})`,
     );
@@ -144,7 +144,7 @@ export class QueryCachePlugin implements AnyPlugin {
     // Always probed, with or without leaves: a parameter that changes on its own (a clock) is caught too.
     const probes = probeValues(shape.leaves, real.parameters);
     const probe: Capture = { probe: true, statements: [], passedThrough: 0 };
-    await captureScope.run(probe, () => proceed(withLeaves(schema, args, probes) as never)).catch(() => undefined);
+    await withCapture(probe, () => proceed(withLeaves(schema, args, probes) as never)).catch(() => undefined);
     if (probe.statements.length !== 1) return `the probe sent ${probe.statements.length} statements`;
     const params = bindParameters(real, probe.statements[0] as CapturedStatement, shape.leaves, probes);
     if (typeof params === 'string') return params;

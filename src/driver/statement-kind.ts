@@ -1,3 +1,5 @@
+import { type CompiledQuery, RawNode, SelectQueryNode } from 'kysely';
+
 /**
  * What a SQL statement does, read from the text that is actually sent (after
  * every plugin rewrote it), so that routing never trusts a query builder's
@@ -131,4 +133,22 @@ function skipDollar(sql: string, start: number): number {
   if (!tag) return start + 1;
   const end = sql.indexOf(tag[0], start + tag[0].length);
   return end < 0 ? sql.length : end + tag[0].length;
+}
+
+const LOCKS = new Set(['ForUpdate', 'ForNoKeyUpdate', 'ForShare', 'ForKeyShare']);
+
+/**
+ * The kind of a compiled statement: from its query node where Kysely built
+ * one (a SELECT that locks rows or carries a data-modifying CTE writes), from
+ * its text only for raw SQL (a query-cache hit, `$queryRaw`, `sql```).
+ */
+export function kindOf(query: CompiledQuery): StatementKind {
+  const node = query.query;
+  if (!node || RawNode.is(node)) return statementKind(query.sql);
+  if (!SelectQueryNode.is(node)) return 'write';
+  if (node.endModifiers?.some((m) => m.modifier !== undefined && LOCKS.has(m.modifier))) return 'write';
+  if (node.endModifiers?.some((m) => m.rawModifier !== undefined)) return statementKind(query.sql);
+  const ctes = node.with?.expressions ?? [];
+  if (ctes.some((cte) => !SelectQueryNode.is(cte.expression))) return statementKind(query.sql);
+  return 'read';
 }
