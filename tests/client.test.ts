@@ -1,4 +1,5 @@
 /** createDb / closeDb / config as an application uses them. */
+import type { SessionInput } from '@acme/auth';
 import { describe, expect, it } from 'vitest';
 import {
   closeDb,
@@ -77,6 +78,29 @@ describe('createDb', () => {
     expect(createDb(null)).not.toBe(a);
     await closeDb();
     expect(createDb({ id: 'same', role: 'USER' })).not.toBe(a);
+  });
+
+  it('keys bound clients by the whole validated session: crafted membership ids never share a client', () => {
+    // Joined with \u0001/\u0002 unescaped (the old key), these two sessions gave the same text.
+    const a: SessionInput = {
+      id: 'u',
+      role: 'USER',
+      memberships: [{ clinicId: 'x\u0001STAFF\u0002y', role: 'VIEWER' }],
+    };
+    const b: SessionInput = {
+      id: 'u',
+      role: 'USER',
+      memberships: [
+        { clinicId: 'x', role: 'STAFF' },
+        { clinicId: 'y', role: 'VIEWER' },
+      ],
+    };
+    const dbA = createDb(a);
+    const dbB = createDb(b);
+    expect(dbB).not.toBe(dbA);
+    expect((dbA.$auth as { memberships: unknown }).memberships).toEqual(a.memberships);
+    expect((dbB.$auth as { memberships: unknown }).memberships).toEqual(b.memberships);
+    expect(createDb(a)).toBe(dbA);
   });
 
   it('binds each session separately: one does not leak into another', async () => {
