@@ -17,6 +17,7 @@ import { OperationObservabilityPlugin } from './observability/observability-plug
 import { PolicyFoldingPlugin } from './policy-folding.ts';
 import { RlsContextPlugin } from './rls/session-context.ts';
 import { softDeletePlugin, softDeleteWriteScope } from './soft-delete.ts';
+import { asZenStackPlugins } from './zenstack-internals/index.ts';
 
 /**
  * Which client a stack is for: `session` (createDb: the rules apply),
@@ -56,7 +57,7 @@ const enforced = (f: StackFlags) => f.kind !== 'system';
 /**
  * Every layer of every client, outermost first: an operation meets them in
  * this order on its way to the driver (ZenStack runs the last plugin of its
- * list first, so {@link pluginsFor} hands them over reversed).
+ * list first: src/zenstack-internals/plugin-order.ts).
  *
  * - routing and operation observability wrap everything;
  * - policy explain sees every rejection on its way out; paging splits a page
@@ -110,9 +111,7 @@ export function layerIds(flags: StackFlags, parts: Pick<StackParts, 'route'> = {
 
 /** The stack as ZenStack's plugin list (innermost first). */
 export function pluginsFor(flags: StackFlags, parts: StackParts): AnyPlugin[] {
-  return selected(flags, parts)
-    .map((l) => l.make(parts, flags))
-    .reverse();
+  return asZenStackPlugins(selected(flags, parts).map((l) => l.make(parts, flags)));
 }
 
 /** Whether a schema has the model the audit layer writes. */

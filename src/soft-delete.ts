@@ -1,20 +1,8 @@
 import type { AnyPlugin } from '@zenstackhq/orm';
 import { SoftDeletePlugin } from '@zenstackhq/plugin-soft-delete';
-import {
-  AndNode,
-  BinaryOperationNode,
-  ColumnNode,
-  DeleteQueryNode,
-  type OperationNode,
-  OperatorNode,
-  OrNode,
-  ParensNode,
-  ReferenceNode,
-  SelectQueryNode,
-  UpdateQueryNode,
-  ValueNode,
-} from 'kysely';
+import { DeleteQueryNode, SelectQueryNode, UpdateQueryNode } from 'kysely';
 import { currentScope, withScope } from './operation-scope.ts';
+import { onlyIds } from './zenstack-internals/index.ts';
 
 /**
  * Soft delete for models with a `@deletedAt` field (Patient), from
@@ -70,23 +58,4 @@ export function softDeleteWriteScope(): AnyPlugin {
     // Ids of the rows the operation updated (models here have a single `id` key).
     onQuery: ({ args, proceed }) => withScope({ written: new Set() }, () => proceed(args)),
   };
-}
-
-/** True when `where` (top-level AND/OR) pins `id` to values all in `ids`. */
-function onlyIds(where: OperationNode | undefined, ids: Set<string>): boolean {
-  if (!where || ids.size === 0) return false;
-  if (ParensNode.is(where)) return onlyIds(where.node, ids);
-  if (AndNode.is(where)) return onlyIds(where.left, ids) || onlyIds(where.right, ids);
-  if (OrNode.is(where)) return onlyIds(where.left, ids) && onlyIds(where.right, ids);
-  if (!BinaryOperationNode.is(where) || !OperatorNode.is(where.operator) || where.operator.operator !== '=')
-    return false;
-  const { leftOperand: left, rightOperand: right } = where;
-  return (
-    ReferenceNode.is(left) &&
-    ColumnNode.is(left.column) &&
-    left.column.column.name === 'id' &&
-    ValueNode.is(right) &&
-    typeof right.value === 'string' &&
-    ids.has(right.value)
-  );
 }

@@ -1,5 +1,5 @@
 /**
- * src/fast-path/lateral-fence.ts: every LATERAL subquery of an include gets
+ * src/zenstack-internals/lateral-fence.ts: every LATERAL subquery of an include gets
  * `OFFSET 0` (so PostgreSQL cannot flatten it into a hash join that builds the
  * JSON of the whole related table), and the rows stay exactly the plain path's.
  */

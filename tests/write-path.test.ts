@@ -1,6 +1,6 @@
 /**
  * One statement per decided write (src/fast-path/write-path.ts, audit-cte.ts,
- * whole-transaction.ts) against the plain ZenStack path: the same results,
+ * src/driver/connection.ts) against the plain ZenStack path: the same results,
  * errors, audit rows and database state, in one round trip instead of five.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';

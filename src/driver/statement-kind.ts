@@ -9,7 +9,7 @@ import { type CompiledQuery, RawNode, SelectQueryNode } from 'kysely';
  * locks (`FOR UPDATE/SHARE`), sequence and advisory-lock functions. Anything
  * else is a `write`. A wrong `write` costs a primary round trip; a wrong
  * `read` is caught by the replica's read-only transaction and re-run on the
- * primary (routed-pool.ts), so neither loses or misplaces a write.
+ * primary (src/driver/connection.ts), so neither loses or misplaces a write.
  */
 export type StatementKind = 'read' | 'write' | 'begin' | 'end';
 

@@ -1,5 +1,3 @@
-export { ConstantPolicyPlugin } from './constant-policy-plugin.ts';
-export { LateralFencePlugin } from './lateral-fence.ts';
-export { PagedFindManyPlugin } from './paged-find-many.ts';
+export { ConstantPolicyPlugin, LateralFencePlugin, PagedFindManyPlugin } from '../zenstack-internals/index.ts';
 export { debugFallback, fastPathsEnabled, preparedStatementsEnabled } from './switch.ts';
 export { type TwinOf, WritePathPlugin } from './write-path.ts';

@@ -4,7 +4,7 @@ import { columnsOf } from '../audit/audit-entries.ts';
 import { withScope } from '../operation-scope.ts';
 import { perModel } from '../per-model.ts';
 import { rulesFor } from '../rules/index.ts';
-import { decision, hasFieldRules, softDeletable } from './constant-policy-plugin.ts';
+import { decision, hasFieldRules, isTransactionClient, softDeletable } from '../zenstack-internals/index.ts';
 import { debugFallback } from './switch.ts';
 
 type Client = ClientContract<SchemaDef>;
@@ -47,8 +47,7 @@ export class WritePathPlugin implements AnyPlugin {
     const bulk = BULK.has(operation);
     const upsert = operation === 'upsert';
     if (!bulk && !upsert && !SINGLE.has(operation)) return proceed(args);
-    // biome-ignore lint/suspicious/noExplicitAny: isTransaction is on the Kysely instance behind $qb.
-    if ((client.$qb as any).isTransaction) return proceed(args);
+    if (isTransactionClient(client)) return proceed(args);
     const why = ineligible(client, model, operation, (args ?? {}) as Args);
     if (why) {
       debugFallback(model, operation, why);

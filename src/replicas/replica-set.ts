@@ -55,7 +55,7 @@ const WARN_EVERY_MS = 60_000;
 
 /**
  * The standbys behind one primary, their health and how far behind they are,
- * shared by every pool routed over them (routed-pool.ts).
+ * shared by every driver that routes over them (src/driver/).
  *
  * Staleness is measured against the primary, not a replica's clock: every
  * `intervalMs` the monitor notes the primary's WAL insert position with the

@@ -1,7 +1,7 @@
 /**
  * The contract between the application and PostgreSQL's row-level security,
  * by name: the generator (src/rls/, tooling/rls/) writes these names into
- * zenstack/rls.sql, the session client (context-client.ts) sets the setting,
+ * zenstack/rls.sql, the driver (src/driver/connection.ts) sets the setting,
  * the tooling creates the role. Renaming one here renames it everywhere
  * (then `pnpm db:generate` and a new migration of the role, if renamed).
  */

@@ -1,6 +1,7 @@
 import type { AnyPlugin } from '@zenstackhq/orm';
-import { createQueryId, type OperationNode, type QueryResult, RawNode, type RootOperationNode } from 'kysely';
+import { type OperationNode, type QueryResult, RawNode } from 'kysely';
 import { currentScope, withScope } from '../../operation-scope.ts';
+import { compileAsZenStack } from '../../zenstack-internals/index.ts';
 
 /** One statement as the driver gets it, and (for a real run) the rows it returned, before ZenStack touched them. */
 export interface CapturedStatement {
@@ -48,11 +49,6 @@ export const isTrustedStatement = (node: OperationNode): boolean => trusted.has(
 export const inTransactionScope = (): boolean => currentScope().inTransaction === true;
 export const runInTransactionScope = <T>(fn: () => T): T => withScope({ inTransaction: true }, fn);
 
-interface ZenStackExecutor {
-  processQueryNode(node: RootOperationNode): RootOperationNode;
-  compileQuery(node: RootOperationNode, id: ReturnType<typeof createQueryId>): { sql: string; parameters: unknown[] };
-}
-
 /**
  * Innermost onKyselyQuery (first in the plugin list): sees each statement
  * after every other plugin rewrote it and compiles it the way ZenStack's
@@ -66,9 +62,7 @@ export class QueryCapturePlugin implements AnyPlugin {
   onKyselyQuery: NonNullable<AnyPlugin['onKyselyQuery']> = async ({ client, query, proceed }) => {
     const capture = currentScope().capture;
     if (!capture) return proceed(query);
-    const executor = (client.$qb as unknown as { getExecutor(): ZenStackExecutor }).getExecutor();
-    const compiled = executor.compileQuery(executor.processQueryNode(query), createQueryId());
-    const statement: CapturedStatement = { sql: compiled.sql, parameters: compiled.parameters };
+    const statement: CapturedStatement = compileAsZenStack(client, query);
     capture.statements.push(statement);
     if (capture.probe) return { rows: [] } as QueryResult<Record<string, unknown>>;
     const result = await proceed(query);

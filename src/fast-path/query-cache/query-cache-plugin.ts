@@ -1,7 +1,7 @@
-import { type AnyPlugin, ORMError, ORMErrorReason } from '@zenstackhq/orm';
+import type { AnyPlugin } from '@zenstackhq/orm';
 import type { SchemaDef } from '@zenstackhq/orm/schema';
-import { createQueryId, type QueryResult } from 'kysely';
 import { decideOperation } from '../../rules/index.ts';
+import { asHandlerError, executeCompiled, isTransactionClient } from '../../zenstack-internals/index.ts';
 import { debugFallback } from '../switch.ts';
 import { bindParameters, bindValues } from './bind.ts';
 import { type Capture, type CapturedStatement, inTransactionScope, trustedRawNode, withCapture } from './capture.ts';
@@ -11,8 +11,6 @@ import { probeValues, type Shape, shapeOf, withLeaves } from './shape.ts';
 
 type Row = Record<string, unknown>;
 const OPERATIONS = new Set(['findUnique', 'findFirst', 'findMany', 'count', 'exists']);
-/** Operations whose handler wraps a driver error once more (BaseOperationHandler.read / existsNonUnique). */
-const WRAPS_ERRORS = new Set(['findUnique', 'findFirst', 'findMany', 'exists']);
 
 /**
  * A compiled-query cache for one-statement reads (issue 14). On a miss the
@@ -45,7 +43,7 @@ export class QueryCachePlugin implements AnyPlugin {
 
   onQuery: NonNullable<AnyPlugin['onQuery']> = ({ model, operation, args, proceed, client }) => {
     if (!OPERATIONS.has(operation)) return proceed(args);
-    if ((client as { isTransaction?: boolean }).isTransaction || inTransactionScope()) return proceed(args);
+    if (isTransactionClient(client) || inTransactionScope()) return proceed(args);
     const schema = client.$schema;
     const shape = shapeOf(schema, args);
     if (!shape) return this.fallback(model, operation, 'an argument value it cannot key', args, proceed);
@@ -87,13 +85,11 @@ export class QueryCachePlugin implements AnyPlugin {
     shape: Shape,
   ) {
     const parameters = bindValues(entry.params, shape.leaves);
-    const qb = (client as { $qb: { executeQuery(q: unknown): Promise<QueryResult<Row>> } }).$qb;
-    const compiled = { sql: entry.sql, query: entry.node, parameters, queryId: createQueryId(), $raw: true };
     let rows: Row[];
     try {
-      rows = (await qb.executeQuery(compiled)).rows;
+      rows = (await executeCompiled<Row>(client, { sql: entry.sql, node: entry.node, parameters })).rows;
     } catch (err) {
-      throw WRAPS_ERRORS.has(operation) ? asHandlerError(err, entry.sql, parameters) : err;
+      throw asHandlerError(operation, err, entry.sql, parameters);
     }
     return (this.mapper as ResultMapper).map(model, operation, rows, args);
   }
@@ -150,16 +146,6 @@ export class QueryCachePlugin implements AnyPlugin {
     if (typeof params === 'string') return params;
     return { sql: real.sql, node: trustedRawNode(real.sql), params };
   }
-}
-
-/** What ZenStack's read() throws for a failed statement: the executor's error wrapped once more. */
-function asHandlerError(err: unknown, sql: string, parameters: unknown[]): ORMError {
-  const error = new ORMError(ORMErrorReason.DB_QUERY_ERROR, `Failed to execute query: ${err}`, { cause: err });
-  error.dbErrorCode = err instanceof Error && 'code' in err ? (err as { code?: unknown }).code : undefined;
-  error.dbErrorMessage = err instanceof Error ? err.message : undefined;
-  error.sql = sql;
-  error.sqlParams = parameters;
-  return error;
 }
 
 const signatures = new WeakMap<object, string>();

@@ -1,6 +1,6 @@
 import type { AnyPlugin } from '@zenstackhq/orm';
 import type { SchemaDef } from '@zenstackhq/orm/schema';
-import { debugFallback } from './switch.ts';
+import { debugFallback } from '../fast-path/switch.ts';
 
 type Args = Record<string, unknown>;
 

@@ -14,12 +14,12 @@ import {
   TableNode,
   UpdateQueryNode,
 } from 'kysely';
+import { isTrustedStatement, notePassThrough } from '../fast-path/query-cache/capture.ts';
+import { debugFallback } from '../fast-path/switch.ts';
 import { currentScope, withScope } from '../operation-scope.ts';
 import { perModel } from '../per-model.ts';
 import { type Decision, decideOperation, fieldRules, rulesFor } from '../rules/index.ts';
-import { isTrustedStatement, notePassThrough } from './query-cache/capture.ts';
 import { queryTables } from './query-tables.ts';
-import { debugFallback } from './switch.ts';
 
 type Row = Record<string, unknown>;
 type Op = 'read' | 'create' | 'update' | 'delete';
