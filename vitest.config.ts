@@ -2,7 +2,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['tests/**/*.test.ts', 'packages/*/tests/**/*.test.ts'],
+    include: ['tests/**/*.test.ts', 'lib/*/tests/**/*.test.ts', 'packages/*/tests/**/*.test.ts'],
     // Fault, concurrency and load tests, and the read-replica tests (they start servers), run apart: `pnpm test:faults`.
     // The randomized policy suite runs apart too: `pnpm test:policy-fuzz`.
     exclude: [...configDefaults.exclude, 'tests/faults/**', 'tests/replicas/**', 'tests/policy-fuzz/**'],
