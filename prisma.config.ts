@@ -3,8 +3,8 @@
 // `prisma` package, so no engine binary is ever downloaded. What the adapter
 // needed to work offline and safely: tooling/schema-engine-*.ts.
 import { defineConfig } from 'prisma/config';
-import { schemaEngineAdapter } from './tooling/schema-engine-adapter.ts';
-import { schemaTargetFromEnv } from './tooling/schema-targets.ts';
+import { schemaEngineAdapter } from './tooling/migrate/schema-engine-adapter.ts';
+import { schemaTargetFromEnv } from './tooling/migrate/schema-targets.ts';
 
 // ACME_DB_SCHEMA=central: the central database of organization mode.
 const target = schemaTargetFromEnv();

@@ -4,12 +4,12 @@
  * session, writes need ADMIN), so every contestant returns the same rows.
  */
 import type { SessionInput } from '@acme/auth';
+import { closeDb, createDb, findManyPaged } from '@acme/db';
+import { readDbConfig } from '@acme/db/config';
+import { DbRuntime } from '@acme/db/runtime';
 import { ZenStackClient } from '@zenstackhq/orm';
 import { PostgresDialect } from '@zenstackhq/orm/dialects/postgres';
 import Decimal from 'decimal.js';
-import { readDbConfig } from '../src/config.ts';
-import { closeDb, createDb, findManyPaged } from '../src/index.ts';
-import { DbRuntime } from '../src/runtime.ts';
 import {
   AUDIT_INSERT_SQL,
   BULK_ROWS,

@@ -11,17 +11,16 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type { SessionInput } from '@acme/auth';
+import { readDbConfig } from '@acme/db/config';
+import { OrgRouter, readOrgConfig } from '@acme/db/orgs';
+import { DbRuntime } from '@acme/db/runtime';
 import pg from 'pg';
-import { readDbConfig } from '../src/config.ts';
-import { readOrgConfig } from '../src/orgs/config.ts';
-import { OrgRouter } from '../src/orgs/router.ts';
-import { DbRuntime } from '../src/runtime.ts';
 import { startTestServer } from '../tests/support/postgres-server.ts';
 import { createScratchDatabase, withClient, withDatabase } from '../tooling/database.ts';
-import { deployMigrations } from '../tooling/migrate.ts';
-import { eachBounded } from '../tooling/org-deploy.ts';
+import { deployMigrations } from '../tooling/migrate/migrate.ts';
+import { CENTRAL_SCHEMA } from '../tooling/migrate/schema-targets.ts';
+import { eachBounded } from '../tooling/orgs/deploy.ts';
 import { appUrl, ensureAppLogin } from '../tooling/rls/app-role.ts';
-import { CENTRAL_SCHEMA } from '../tooling/schema-targets.ts';
 
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== '--'),

@@ -11,7 +11,7 @@ import type { SessionInput } from '@acme/auth';
 import pg from 'pg';
 import { startTestServer } from '../tests/support/postgres-server.ts';
 import { createScratchDatabase, dropDatabase } from '../tooling/database.ts';
-import { deployMigrations } from '../tooling/migrate.ts';
+import { deployMigrations } from '../tooling/migrate/migrate.ts';
 import type { Contestant } from './contestant-kit.ts';
 import { product, productPlain, zenstackNoPolicies } from './contestants.ts';
 import { loadDataset, QUICK } from './dataset.ts';

@@ -8,12 +8,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { readDbConfig } from '@acme/db/config';
+import { DbRuntime } from '@acme/db/runtime';
 import pg from 'pg';
-import { readDbConfig } from '../src/config.ts';
-import { DbRuntime } from '../src/runtime.ts';
 import { startReplicatedCluster } from '../tests/support/standby.ts';
 import { createScratchDatabase, databaseName, withClient, withDatabase } from '../tooling/database.ts';
-import { deployMigrations } from '../tooling/migrate.ts';
+import { deployMigrations } from '../tooling/migrate/migrate.ts';
 import { appUrl, ensureAppLogin } from '../tooling/rls/app-role.ts';
 import { mixedAtConcurrency } from './concurrency.ts';
 import { type Contestant, zenstackOps } from './contestants.ts';

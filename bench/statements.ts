@@ -8,7 +8,7 @@ import type { SessionInput } from '@acme/auth';
 import pg from 'pg';
 import { startTestServer } from '../tests/support/postgres-server.ts';
 import { createScratchDatabase, dropDatabase } from '../tooling/database.ts';
-import { deployMigrations } from '../tooling/migrate.ts';
+import { deployMigrations } from '../tooling/migrate/migrate.ts';
 import { drizzleOrm } from './contestant-drizzle.ts';
 import type { Contestant } from './contestant-kit.ts';
 import { kysely, product, productPlain, rawPg, zenstackNoPolicies } from './contestants.ts';

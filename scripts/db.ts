@@ -6,18 +6,18 @@
  * migrations in ./migrations. Usage: `tsx scripts/db.ts <command> [flags]`.
  */
 import { parseArgs } from 'node:util';
-import { APP_ROLE } from '../src/rls/names.ts';
-import { backupCommand, restoreCommand } from '../tooling/backup.ts';
-import { baseline } from '../tooling/baseline.ts';
+import { APP_ROLE } from '@acme/db/rls';
+import { backupCommand, restoreCommand } from '../tooling/backup/backup.ts';
 import { describeTarget } from '../tooling/database.ts';
-import { pullSchema } from '../tooling/db-pull.ts';
-import { checkDrift } from '../tooling/drift.ts';
-import { deployMigrations, migrateDev, withDeployLock } from '../tooling/migrate.ts';
-import { lintCommittedMigrations } from '../tooling/migration-lint-command.ts';
-import { isOrgCommand, runOrgCommand } from '../tooling/org-commands.ts';
+import { baseline } from '../tooling/migrate/baseline.ts';
+import { pullSchema } from '../tooling/migrate/db-pull.ts';
+import { checkDrift } from '../tooling/migrate/drift.ts';
+import { deployMigrations, migrateDev, withDeployLock } from '../tooling/migrate/migrate.ts';
+import { CENTRAL_SCHEMA } from '../tooling/migrate/schema-targets.ts';
+import { lintCommittedMigrations } from '../tooling/migration-lint/command.ts';
+import { isOrgCommand, runOrgCommand } from '../tooling/orgs/commands.ts';
 import { ensureAppLogin } from '../tooling/rls/app-role.ts';
 import { applyRls, writeRlsSql } from '../tooling/rls/apply.ts';
-import { CENTRAL_SCHEMA } from '../tooling/schema-targets.ts';
 import { withTargetDatabase } from '../tooling/target-database.ts';
 import { runTool } from '../tooling/tool-env.ts';
 
@@ -153,7 +153,7 @@ const commands: Record<string, (url: string) => Promise<number>> = {
   backup: (url) => backupCommand(url, argv),
 };
 
-// Organization mode (CENTRAL_DATABASE_URL) and the db:org:* commands: tooling/org-commands.ts.
+// Organization mode (CENTRAL_DATABASE_URL) and the db:org:* commands: tooling/orgs/commands.ts.
 if (isOrgCommand(command)) process.exit(await runOrgCommand(command, argv));
 
 const run = commands[command];

@@ -5,7 +5,7 @@
  *   pnpm db:env        write its connection strings to .data/dev.env
  */
 import path from 'node:path';
-import { DEV_ENV_FILE, openDevDatabase, stopDevDatabase, writeDevEnv } from '../tooling/dev-database.ts';
+import { DEV_ENV_FILE, openDevDatabase, stopDevDatabase, writeDevEnv } from '../tooling/postgres/dev-database.ts';
 import { ROOT } from '../tooling/tool-env.ts';
 
 const [command] = process.argv.slice(2);

@@ -1,11 +1,11 @@
 /**
- * `pnpm db:seed` — deterministic, idempotent development data (see tooling/seed-data.ts).
+ * `pnpm db:seed` — deterministic, idempotent development data (see tooling/seed/data.ts).
  * Inserts the seed rows that are missing and leaves edited rows alone; `-- --reset` puts them back.
  * `pnpm db:seed -- --clinics 20000` also bulk-loads that many synthetic clinics.
  */
 import { parseArgs } from 'node:util';
-import { closeDb } from '../src/index.ts';
-import { SEED_COUNTS, seedDatabase } from '../tooling/seed-data.ts';
+import { closeDb } from '@acme/db';
+import { SEED_COUNTS, seedDatabase } from '../tooling/seed/data.ts';
 import { withTargetDatabase } from '../tooling/target-database.ts';
 
 const { values } = parseArgs({

@@ -8,9 +8,9 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, inject, it, vi } from 'vitest';
-import { findPgTool, serverMajor } from '../tooling/backup-tools.ts';
+import { findPgTool, serverMajor } from '../tooling/backup/tools.ts';
 import { withClient } from '../tooling/database.ts';
-import { seedDatabase } from '../tooling/seed-data.ts';
+import { seedDatabase } from '../tooling/seed/data.ts';
 import { runDbScript } from './support/run-db-script.ts';
 import { scratchDatabases } from './support/scratch-databases.ts';
 

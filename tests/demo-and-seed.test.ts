@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SEED_COUNTS, seedDatabase } from '../tooling/seed-data.ts';
+import { SEED_COUNTS, seedDatabase } from '../tooling/seed/data.ts';
 import { openUnrestrictedDb, snapshot } from './support/fixtures.ts';
 
 const raw = openUnrestrictedDb();

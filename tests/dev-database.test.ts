@@ -8,7 +8,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { isAlive } from '../tooling/postgres-process.ts';
+import { isAlive } from '../tooling/postgres/process.ts';
 import { runNode } from '../tooling/tool-env.ts';
 import { withRepoCopy } from './support/repo-copy.ts';
 import { runDbScript } from './support/run-db-script.ts';
@@ -64,7 +64,7 @@ describe('the development database', () => {
       expect(isAlive(pid)).toBe(true); // a sharer leaves it running
 
       // An owner that died without its watchdog (say, an older checkout's server): the next command adopts it.
-      execFileSync('pkill', ['-KILL', '-f', `postgres-watchdog.ts ${child.pid} `]);
+      execFileSync('pkill', ['-KILL', '-f', `postgres/watchdog.ts ${child.pid} `]);
       child.kill('SIGKILL');
       await exited(child);
       expect(isAlive(pid)).toBe(true);

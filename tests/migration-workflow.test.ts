@@ -2,8 +2,8 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { committedMigrations } from '../tooling/baseline.ts';
 import { withClient } from '../tooling/database.ts';
+import { committedMigrations } from '../tooling/migrate/baseline.ts';
 import { runNode } from '../tooling/tool-env.ts';
 import { withRepoCopy } from './support/repo-copy.ts';
 import { runDbScript } from './support/run-db-script.ts';

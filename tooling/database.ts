@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { redactUrl } from '@acme/db/config';
 import pg from 'pg';
-import { redactUrl } from '../src/config.ts';
 
 /** The same connection string pointed at another database on the same server. */
 export function withDatabase(url: string, database: string): string {

@@ -1,6 +1,6 @@
 import type { SessionInput } from '@acme/auth';
+import { createDb, loadSession, ORMError } from '@acme/db';
 import Decimal from 'decimal.js';
-import { createDb, loadSession, ORMError } from '../src/index.ts';
 import {
   may,
   mayUpdate,

@@ -1,7 +1,7 @@
+import { readDbConfig } from '@acme/db/config';
+import { openPool } from '@acme/db/pool';
 import { ZenStackClient } from '@zenstackhq/orm';
 import { PostgresDialect } from '@zenstackhq/orm/dialects/postgres';
-import { readDbConfig } from '../src/config.ts';
-import { openPool } from '../src/pool.ts';
 import { schema } from '../zenstack/schema.ts';
 
 /**

@@ -1,6 +1,6 @@
-import { checkUrl } from '../src/config.ts';
+import { checkUrl } from '@acme/db/config';
 import { describeTarget } from './database.ts';
-import { openDevDatabase } from './dev-database.ts';
+import { openDevDatabase } from './postgres/dev-database.ts';
 import { loadDotEnv } from './tool-env.ts';
 
 export interface TargetDatabase {

@@ -12,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeDb, createDb, isRetriable, ORMError, poolStats } from '../../src/index.ts';
 import { APP_ROLE } from '../../src/rls/names.ts';
 import { createScratchDatabase } from '../../tooling/database.ts';
-import { freePort, type RunningPostgres, startEmbeddedPostgres } from '../../tooling/embedded-postgres.ts';
-import { deployMigrations } from '../../tooling/migrate.ts';
+import { deployMigrations } from '../../tooling/migrate/migrate.ts';
+import { freePort, type RunningPostgres, startEmbeddedPostgres } from '../../tooling/postgres/embedded.ts';
 import { appUrl, ensureAppLogin } from '../../tooling/rls/app-role.ts';
 import { openUnrestrictedDb, SESSIONS, snapshot } from '../support/fixtures.ts';
 

@@ -2,9 +2,9 @@ import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createDb, createSystemDb, orgPoolStats } from '../../src/index.ts';
 import { withClient } from '../../tooling/database.ts';
-import { deployMigrations } from '../../tooling/migrate.ts';
-import { eachBounded } from '../../tooling/org-deploy.ts';
-import { CENTRAL_SCHEMA } from '../../tooling/schema-targets.ts';
+import { deployMigrations } from '../../tooling/migrate/migrate.ts';
+import { CENTRAL_SCHEMA } from '../../tooling/migrate/schema-targets.ts';
+import { eachBounded } from '../../tooling/orgs/deploy.ts';
 import { type TwoServers, twoServers } from './two-servers.ts';
 
 const CAP = 12;

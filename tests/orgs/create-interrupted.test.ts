@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '../../src/index.ts';
 import { withClient } from '../../tooling/database.ts';
-import { migrationState } from '../../tooling/org-migrations.ts';
-import { MAIN_SCHEMA } from '../../tooling/schema-targets.ts';
+import { MAIN_SCHEMA } from '../../tooling/migrate/schema-targets.ts';
+import { migrationState } from '../../tooling/orgs/migrations.ts';
 import { ROOT } from '../../tooling/tool-env.ts';
 import { type TwoServers, twoServers } from './two-servers.ts';
 

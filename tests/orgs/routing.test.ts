@@ -17,9 +17,9 @@ import {
 } from '../../src/index.ts';
 import { readOrgConfig } from '../../src/orgs/config.ts';
 import { defaultCredentialsResolver, type OrgDatabaseRef } from '../../src/orgs/credentials.ts';
-import { findPgTool, MissingPgToolError, serverMajor } from '../../tooling/backup-tools.ts';
+import { findPgTool, MissingPgToolError, serverMajor } from '../../tooling/backup/tools.ts';
 import { withClient } from '../../tooling/database.ts';
-import { checkSlug } from '../../tooling/org-provision.ts';
+import { checkSlug } from '../../tooling/orgs/provision.ts';
 import { type TwoServers, twoServers } from './two-servers.ts';
 
 let t: TwoServers;

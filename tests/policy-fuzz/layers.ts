@@ -12,7 +12,7 @@ import { readDbConfig } from '../../src/config.ts';
 import type { QueryCacheStats } from '../../src/fast-path/query-cache/index.ts';
 import { type DbOptions, DbRuntime, type EnhancedClient } from '../../src/runtime.ts';
 import { createScratchDatabase, databaseName, dropDatabase, withClient, withDatabase } from '../../tooling/database.ts';
-import { deployMigrations } from '../../tooling/migrate.ts';
+import { deployMigrations } from '../../tooling/migrate/migrate.ts';
 import type { World } from './world.ts';
 
 export interface Layer {

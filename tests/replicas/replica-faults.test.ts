@@ -8,7 +8,7 @@ import { readDbConfig } from '../../src/config.ts';
 import { createDb, createSystemDb, minLsnOf, poolStats } from '../../src/index.ts';
 import { DbRuntime } from '../../src/runtime.ts';
 import { withClient } from '../../tooling/database.ts';
-import { freePort } from '../../tooling/embedded-postgres.ts';
+import { freePort } from '../../tooling/postgres/embedded.ts';
 import { SESSIONS, uid } from '../support/fixtures.ts';
 import { caughtUp, onStandby, replicatedDb, routed, untilReplicaServes } from './replicated-db.ts';
 

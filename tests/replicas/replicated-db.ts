@@ -11,7 +11,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { closeDb } from '../../src/index.ts';
 import { ROUTED_CHANNEL, type RoutedStatement } from '../../src/replicas/replica-set.ts';
 import { createScratchDatabase, databaseName, withClient, withDatabase } from '../../tooling/database.ts';
-import { deployMigrations } from '../../tooling/migrate.ts';
+import { deployMigrations } from '../../tooling/migrate/migrate.ts';
 import { appUrl, ensureAppLogin } from '../../tooling/rls/app-role.ts';
 import { openUnrestrictedDb, type UnrestrictedDb } from '../support/fixtures.ts';
 import { type ReplicatedCluster, startReplicatedCluster } from '../support/standby.ts';

@@ -12,7 +12,7 @@ import { afterAll, inject } from 'vitest';
 import { closeDb } from '../../src/index.ts';
 import { APP_ROLE } from '../../src/rls/names.ts';
 import { createScratchDatabase, dropDatabase } from '../../tooling/database.ts';
-import { deployMigrations } from '../../tooling/migrate.ts';
+import { deployMigrations } from '../../tooling/migrate/migrate.ts';
 import { appUrl } from '../../tooling/rls/app-role.ts';
 
 const url = await createScratchDatabase(inject('testServerUrl'), 'acme_test');

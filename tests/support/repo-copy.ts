@@ -12,6 +12,7 @@ const ENTRIES = [
   'scripts',
   'tooling',
   'src',
+  'lib',
   'packages',
 ];
 

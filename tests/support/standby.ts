@@ -14,8 +14,8 @@ import { appendFileSync, chmodSync, chownSync, mkdtempSync, readFileSync, rmSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { withClient } from '../../tooling/database.ts';
-import { freePort, type RunningPostgres, startEmbeddedPostgres } from '../../tooling/embedded-postgres.ts';
-import { isAlive, postmasterPid, serverOsUser } from '../../tooling/postgres-process.ts';
+import { freePort, type RunningPostgres, startEmbeddedPostgres } from '../../tooling/postgres/embedded.ts';
+import { isAlive, postmasterPid, serverOsUser } from '../../tooling/postgres/process.ts';
 
 export interface Standby {
   /** Superuser URL of the standby's `postgres` database. */

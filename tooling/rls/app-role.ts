@@ -1,5 +1,5 @@
+import { APP_ROLE } from '@acme/db/rls';
 import pg from 'pg';
-import { APP_ROLE } from '../../src/rls/names.ts';
 import { retryCatalogConflicts } from '../catalog-conflict.ts';
 import { withClient } from '../database.ts';
 

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { generateRlsSql } from '@acme/db/rls';
 import pg from 'pg';
-import { generateRlsSql } from '../../src/rls/policies-sql.ts';
 
 /** The committed, reviewable policy script (checked for drift with the rest of zenstack/). */
 export const RLS_SQL = path.resolve(import.meta.dirname, '../../zenstack/rls.sql');

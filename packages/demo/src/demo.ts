@@ -12,11 +12,11 @@ import { createApiServer } from '@acme/api-contract';
 import { signSessionToken } from '@acme/auth';
 import { closeDb } from '@acme/db';
 import { mountObservability } from '@acme/db/observability';
-import { DEV_DATA } from '@acme/db/tooling/dev-database.ts';
-import { deployMigrations } from '@acme/db/tooling/migrate.ts';
-import { setUpDemoOrganizations } from '@acme/db/tooling/org-demo.ts';
+import { deployMigrations } from '@acme/db/tooling/migrate/migrate.ts';
+import { setUpDemoOrganizations } from '@acme/db/tooling/orgs/demo.ts';
 import { formatMatrix, probePolicies } from '@acme/db/tooling/policy-probe.ts';
-import { seedDatabase } from '@acme/db/tooling/seed-data.ts';
+import { DEV_DATA } from '@acme/db/tooling/postgres/dev-database.ts';
+import { seedDatabase } from '@acme/db/tooling/seed/data.ts';
 import { openTargetDatabase } from '@acme/db/tooling/target-database.ts';
 
 const log = (line: string) => console.log(`[demo] ${line}`);

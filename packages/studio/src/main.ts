@@ -12,9 +12,9 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { closeDb, createSystemDb } from '@acme/db';
-import { deployMigrations } from '@acme/db/tooling/migrate.ts';
+import { deployMigrations } from '@acme/db/tooling/migrate/migrate.ts';
 import { probePolicies } from '@acme/db/tooling/policy-probe.ts';
-import { seedDatabase } from '@acme/db/tooling/seed-data.ts';
+import { seedDatabase } from '@acme/db/tooling/seed/data.ts';
 import { openTargetDatabase } from '@acme/db/tooling/target-database.ts';
 import { StudioRefusedError, startStudio } from './server.ts';
 

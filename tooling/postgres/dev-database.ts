@@ -1,12 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { APP_ROLE } from '../src/rls/names.ts';
-import { withClient, withDatabase } from './database.ts';
-import { freePort, startEmbeddedPostgres } from './embedded-postgres.ts';
-import { canAccess, isAlive, postmasterPid, serverOsUser, stopPostmaster, watchOwner } from './postgres-process.ts';
-import { appUrl, ensureAppLogin } from './rls/app-role.ts';
-import { ROOT } from './tool-env.ts';
+import { APP_ROLE } from '@acme/db/rls';
+import { withClient, withDatabase } from '../database.ts';
+import { appUrl, ensureAppLogin } from '../rls/app-role.ts';
+import { ROOT } from '../tool-env.ts';
+import { freePort, startEmbeddedPostgres } from './embedded.ts';
+import { canAccess, isAlive, postmasterPid, serverOsUser, stopPostmaster, watchOwner } from './process.ts';
 
 /** Git-ignored home of the embedded development database, kept between runs. */
 export const DEV_DATA = path.join(ROOT, '.data');

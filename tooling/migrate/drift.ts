@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createScratchDatabase, dropDatabase } from './database.ts';
+import { createScratchDatabase, dropDatabase } from '../database.ts';
+import { runTool } from '../tool-env.ts';
 import { MAIN_SCHEMA, type SchemaTarget, schemaEnv } from './schema-targets.ts';
-import { runTool } from './tool-env.ts';
 
 export type DriftResult = { kind: 'in-sync' } | { kind: 'drift'; sql: string } | { kind: 'skipped'; reason: string };
 

@@ -2,17 +2,17 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { checkUrl, DbConfigError } from '@acme/db/config';
+import { readOrgConfig } from '@acme/db/orgs';
+import { scrubSecret } from '@acme/db/pool';
+import { APP_ROLE } from '@acme/db/rls';
 import pg from 'pg';
-import { checkUrl, DbConfigError } from '../src/config.ts';
-import { readOrgConfig } from '../src/orgs/config.ts';
-import { scrubSecret } from '../src/pool.ts';
-import { APP_ROLE } from '../src/rls/names.ts';
-import { findPgTool, MissingPgToolError, type PgTool, serverMajor } from './backup-tools.ts';
-import { retryCatalogConflicts } from './catalog-conflict.ts';
-import { databaseName, describeTarget, withClient } from './database.ts';
-import { checkSlug } from './org-provision.ts';
-import { findOrganization, openCentral, orgCredentials } from './org-registry.ts';
-import { ROOT } from './tool-env.ts';
+import { retryCatalogConflicts } from '../catalog-conflict.ts';
+import { databaseName, describeTarget, withClient } from '../database.ts';
+import { checkSlug } from '../orgs/provision.ts';
+import { findOrganization, openCentral, orgCredentials } from '../orgs/registry.ts';
+import { ROOT } from '../tool-env.ts';
+import { findPgTool, MissingPgToolError, type PgTool, serverMajor } from './tools.ts';
 
 /**
  * `pnpm db:backup` / `pnpm db:restore`: pg_dump's custom format (compressed,

@@ -1,18 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { ALLOWED_FINDINGS } from './migration-lint-allowlist.ts';
-import { ENFORCED_RULES, isDestructive, LINT_PG_VERSION } from './migration-lint-rules.ts';
-import { runNode } from './tool-env.ts';
+import { runNode } from '../tool-env.ts';
+import { ALLOWED_FINDINGS } from './allowlist.ts';
+import { ENFORCED_RULES, isDestructive, LINT_PG_VERSION } from './rules.ts';
 
 /**
  * Lints migrations with squawk (squawk-cli, pinned) before they are applied.
- * A finding of an enforced rule (migration-lint-rules.ts) stops the
+ * A finding of an enforced rule (rules.ts) stops the
  * migration unless it is acknowledged, in the file itself:
  *
  *   -- acme:allow ban-drop-column because deploy 3 of the rename; nothing reads "description" since deploy 2
  *
- * or, for migrations committed before the lint, in migration-lint-allowlist.ts.
+ * or, for migrations committed before the lint, in allowlist.ts.
  */
 export interface LintFinding {
   migration: string;

@@ -1,8 +1,8 @@
-import { readOrgConfig } from '../src/orgs/config.ts';
-import { withClient, withDatabase } from './database.ts';
-import { createOrganization } from './org-provision.ts';
-import { openCentral, orgCredentials } from './org-registry.ts';
-import { DEMO_STAFF, seedDatabase } from './seed-data.ts';
+import { readOrgConfig } from '@acme/db/orgs';
+import { withClient, withDatabase } from '../database.ts';
+import { DEMO_STAFF, seedDatabase } from '../seed/data.ts';
+import { createOrganization } from './provision.ts';
+import { openCentral, orgCredentials } from './registry.ts';
 
 /**
  * `DEMO_ORGS=acme,globex pnpm demo`: organization mode on the development

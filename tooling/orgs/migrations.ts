@@ -1,8 +1,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import type { SchemaTarget } from './schema-targets.ts';
-import { ROOT } from './tool-env.ts';
+import type { SchemaTarget } from '../migrate/schema-targets.ts';
+import { ROOT } from '../tool-env.ts';
 
 /** The committed migration folders of a schema, oldest first. */
 export function committedFor(target: SchemaTarget): string[] {

@@ -14,7 +14,7 @@ import {
 import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { canAccess, type OsUser, postmasterPid, serverOsUser, stopPostmaster, watchOwner } from './postgres-process.ts';
+import { canAccess, type OsUser, postmasterPid, serverOsUser, stopPostmaster, watchOwner } from './process.ts';
 
 export interface RunningPostgres {
   /** Superuser connection string to the `postgres` database. */

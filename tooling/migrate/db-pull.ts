@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ROOT, runTool } from './tool-env.ts';
+import { ROOT, runTool } from '../tool-env.ts';
 
 /**
  * `pnpm db:pull`: introspects the database into a zmodel file with

@@ -4,15 +4,15 @@
  * these over; everything else there stays single-database.
  */
 import { parseArgs } from 'node:util';
-import { redactUrl } from '../src/config.ts';
-import { readOrgConfig } from '../src/orgs/config.ts';
-import { checkDrift } from './drift.ts';
-import { deployAll, statusAll } from './org-deploy.ts';
-import { migrationState } from './org-migrations.ts';
-import { checkSlug, createOrganization, OrgCommandError, setOrganizationStatus } from './org-provision.ts';
-import { findOrganization, openCentral } from './org-registry.ts';
-import { CENTRAL_SCHEMA } from './schema-targets.ts';
-import { loadDotEnv } from './tool-env.ts';
+import { redactUrl } from '@acme/db/config';
+import { readOrgConfig } from '@acme/db/orgs';
+import { checkDrift } from '../migrate/drift.ts';
+import { CENTRAL_SCHEMA } from '../migrate/schema-targets.ts';
+import { loadDotEnv } from '../tool-env.ts';
+import { deployAll, statusAll } from './deploy.ts';
+import { migrationState } from './migrations.ts';
+import { checkSlug, createOrganization, OrgCommandError, setOrganizationStatus } from './provision.ts';
+import { findOrganization, openCentral } from './registry.ts';
 
 export const ORG_COMMANDS = ['org:create', 'org:list', 'org:suspend', 'org:archive', 'org:activate', 'org:member'];
 

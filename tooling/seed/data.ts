@@ -1,7 +1,6 @@
+import { createManyChunked, createSystemDb } from '@acme/db';
 import Decimal from 'decimal.js';
-import { createManyChunked } from '../src/bulk.ts';
-import { createSystemDb } from '../src/client.ts';
-import { syncRows } from './seed-sync.ts';
+import { syncRows } from './sync.ts';
 
 const CLINICS = [
   { id: 'seed-clinic-north', code: 'NORTH', name: 'Acme Clinic North' },

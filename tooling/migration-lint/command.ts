@@ -1,6 +1,6 @@
-import { committedMigrations } from './baseline.ts';
-import { blocking, formatFindings, HOW_TO_ACKNOWLEDGE, lintMigrations } from './migration-lint.ts';
-import { MIGRATIONS_DIR } from './tool-env.ts';
+import { committedMigrations } from '../migrate/baseline.ts';
+import { MIGRATIONS_DIR } from '../tool-env.ts';
+import { blocking, formatFindings, HOW_TO_ACKNOWLEDGE, lintMigrations } from './lint.ts';
 
 /**
  * `pnpm db:migrate:lint` (CI): every committed migration, strictly. Needs no

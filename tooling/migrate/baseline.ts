@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { withClient } from './database.ts';
+import { withClient } from '../database.ts';
+import { MIGRATIONS_DIR, runTool } from '../tool-env.ts';
 import { checkDrift, pullDatamodel } from './drift.ts';
 import { migrationFolderName } from './migrate.ts';
-import { MIGRATIONS_DIR, runTool } from './tool-env.ts';
 
 export function committedMigrations(): string[] {
   if (!existsSync(MIGRATIONS_DIR)) return [];

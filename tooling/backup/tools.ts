@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { withClient } from './database.ts';
+import { withClient } from '../database.ts';
 
 const run = promisify(execFile);
 

@@ -86,10 +86,10 @@ export function canAccess(user: OsUser | undefined, target: string, test: '-x' |
  * itself when the server stops first.
  */
 export function watchOwner(ownerPid: number, postmaster: number, removeDir?: string): void {
-  const script = path.join(import.meta.dirname, 'postgres-watchdog.ts');
+  const script = path.join(import.meta.dirname, 'watchdog.ts');
   const args = ['--import', 'tsx', script, String(ownerPid), String(postmaster)];
   if (removeDir) args.push(removeDir);
   // From the checkout, where `tsx` resolves (as it does for every script here).
-  const cwd = path.resolve(import.meta.dirname, '..');
+  const cwd = path.resolve(import.meta.dirname, '../..');
   spawn(process.execPath, args, { cwd, detached: true, stdio: 'ignore' }).unref();
 }

@@ -1,13 +1,12 @@
+import type { CentralClient, OrgConfig, OrgRecord } from '@acme/db/orgs';
+import { defaultCredentialsResolver, type OrgCredentials } from '@acme/db/orgs';
 import { ZenStackClient } from '@zenstackhq/orm';
 import { PostgresDialect } from '@zenstackhq/orm/dialects/postgres';
 import pg from 'pg';
-import type { OrgConfig } from '../src/orgs/config.ts';
-import { defaultCredentialsResolver, type OrgCredentials } from '../src/orgs/credentials.ts';
-import type { CentralClient, OrgRecord } from '../src/orgs/directory.ts';
-import { schema } from '../zenstack/central/schema.ts';
-import { deployMigrations } from './migrate.ts';
-import { migrationState } from './org-migrations.ts';
-import { CENTRAL_SCHEMA } from './schema-targets.ts';
+import { schema } from '../../zenstack/central/schema.ts';
+import { deployMigrations } from '../migrate/migrate.ts';
+import { CENTRAL_SCHEMA } from '../migrate/schema-targets.ts';
+import { migrationState } from './migrations.ts';
 
 export interface Central {
   db: CentralClient;

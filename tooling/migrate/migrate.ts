@@ -1,13 +1,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { retryCatalogConflicts } from '../catalog-conflict.ts';
+import { withClient } from '../database.ts';
+import { blocking, formatFindings, HOW_TO_ACKNOWLEDGE, type LintMode, lintMigrations } from '../migration-lint/lint.ts';
+import { applyRls } from '../rls/apply.ts';
+import { MIGRATIONS_DIR, PRISMA_SCHEMA, runTool } from '../tool-env.ts';
 import { committedMigrations, recordedMigrations } from './baseline.ts';
-import { retryCatalogConflicts } from './catalog-conflict.ts';
-import { withClient } from './database.ts';
 import { checkDrift } from './drift.ts';
-import { blocking, formatFindings, HOW_TO_ACKNOWLEDGE, type LintMode, lintMigrations } from './migration-lint.ts';
-import { applyRls } from './rls/apply.ts';
 import { MAIN_SCHEMA, type SchemaTarget, schemaEnv } from './schema-targets.ts';
-import { MIGRATIONS_DIR, PRISMA_SCHEMA, runTool } from './tool-env.ts';
 
 /**
  * One deploy at a time per database: the migrations *and* the roles, grants

@@ -1,12 +1,11 @@
-import type { OrgConfig } from '../src/orgs/config.ts';
-import type { OrgRecord } from '../src/orgs/directory.ts';
-import { scrubSecret } from '../src/pool.ts';
-import { checkDrift } from './drift.ts';
-import { deployMigrations, withDeployLock } from './migrate.ts';
-import { type MigrationState, migrationState } from './org-migrations.ts';
-import { type Central, listOrganizations, orgCredentials } from './org-registry.ts';
-import { applyRls } from './rls/apply.ts';
-import { CENTRAL_SCHEMA, MAIN_SCHEMA, type SchemaTarget } from './schema-targets.ts';
+import type { OrgConfig, OrgRecord } from '@acme/db/orgs';
+import { scrubSecret } from '@acme/db/pool';
+import { checkDrift } from '../migrate/drift.ts';
+import { deployMigrations, withDeployLock } from '../migrate/migrate.ts';
+import { CENTRAL_SCHEMA, MAIN_SCHEMA, type SchemaTarget } from '../migrate/schema-targets.ts';
+import { applyRls } from '../rls/apply.ts';
+import { type MigrationState, migrationState } from './migrations.ts';
+import { type Central, listOrganizations, orgCredentials } from './registry.ts';
 
 export interface OrgResult {
   slug: string;

@@ -1,14 +1,13 @@
 import { ORG_SLUG } from '@acme/auth';
+import type { OrgConfig, OrgRecord } from '@acme/db/orgs';
+import { newDatabaseName } from '@acme/db/orgs';
 import pg from 'pg';
-import type { OrgConfig } from '../src/orgs/config.ts';
-import { newDatabaseName } from '../src/orgs/credentials.ts';
-import type { OrgRecord } from '../src/orgs/directory.ts';
-import { databaseName, withDatabase } from './database.ts';
-import { bringUpToDate } from './org-deploy.ts';
-import { migrationState, withQuickClient } from './org-migrations.ts';
-import { type Central, ensureCentralMigrated, findOrganization, orgCredentials } from './org-registry.ts';
-import { ensureAppLogin } from './rls/app-role.ts';
-import { MAIN_SCHEMA } from './schema-targets.ts';
+import { databaseName, withDatabase } from '../database.ts';
+import { MAIN_SCHEMA } from '../migrate/schema-targets.ts';
+import { ensureAppLogin } from '../rls/app-role.ts';
+import { bringUpToDate } from './deploy.ts';
+import { migrationState, withQuickClient } from './migrations.ts';
+import { type Central, ensureCentralMigrated, findOrganization, orgCredentials } from './registry.ts';
 
 /** A refusal the command reports as usage error (exit 64): nothing was changed. */
 export class OrgCommandError extends Error {
