@@ -15,4 +15,11 @@ export {
   sessionUserSchema,
   type ValidSession,
 } from './session.ts';
-export { bearerToken, signSessionToken, type TokenProblem, UnauthenticatedError, verifySessionToken } from './token.ts';
+export {
+  bearerToken,
+  CLOCK_SKEW_SECONDS,
+  signSessionToken,
+  type TokenProblem,
+  UnauthenticatedError,
+  verifySessionToken,
+} from './token.ts';
