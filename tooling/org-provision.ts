@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { OrgConfig } from '../src/orgs/config.ts';
 import { newDatabaseName } from '../src/orgs/credentials.ts';
 import type { OrgRecord } from '../src/orgs/directory.ts';
+import { organizationsChanged } from '../src/orgs/mode.ts';
 import { databaseName, withDatabase } from './database.ts';
 import { bringUpToDate } from './org-deploy.ts';
 import { migrationState, withQuickClient } from './org-migrations.ts';
@@ -71,11 +72,15 @@ export async function createOrganization(
       select: { id: true, slug: true, name: true, status: true, dbServer: true, dbName: true },
     });
     await withQuickClient(ownerUrl, (c) => c.query(`COMMENT ON DATABASE ${pg.escapeIdentifier(dbName)} IS NULL`));
+    organizationsChanged(); // this process may already hold a list without it (the demo's second organization)
     return { record, registered: true };
   } catch (err) {
     // Two creates of one slug at once: the other one registered it.
     const again = await findOrganization(central, slug);
-    if (again) return { record: again, registered: false };
+    if (again) {
+      organizationsChanged();
+      return { record: again, registered: false };
+    }
     throw err;
   }
 }

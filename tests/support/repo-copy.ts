@@ -9,10 +9,12 @@ const ENTRIES = [
   'tsconfig.json',
   'zenstack',
   'migrations',
+  'migrations-central',
   'scripts',
   'tooling',
   'src',
   'packages',
+  'tests/policy-fuzz/rules-oracle.ts', // the demo's policy matrix reads it (tooling/policy-probe.ts)
 ];
 
 /**
