@@ -17,7 +17,10 @@ beforeAll(async () => {
   t = await arrangeTenancy(raw);
 });
 let recording = false;
-const sent = recordSentSql((text) => text, () => recording);
+const sent = recordSentSql(
+  (text) => text,
+  () => recording,
+);
 
 async function failure(p: Promise<unknown>): Promise<ORMError> {
   const err = await p.then(
