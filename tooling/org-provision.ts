@@ -61,7 +61,7 @@ export async function createOrganization(
   const { ownerUrl } = await orgCredentials(config, { slug, dbServer, dbName });
 
   await ensureDatabase(ownerUrl, !existing, log);
-  if (config.appLogin) await ensureAppLogin(withDatabase(ownerUrl, 'postgres'), config.appLogin);
+  await ensureAppLogin(withDatabase(ownerUrl, 'postgres'), config.appLogin);
   await bringUpToDate(ownerUrl);
   log(`${slug}: database ${dbName} migrated (${(await migrationState(ownerUrl, MAIN_SCHEMA)).version})`);
 

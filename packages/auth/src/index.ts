@@ -18,6 +18,8 @@ export {
 export {
   bearerToken,
   CLOCK_SKEW_SECONDS,
+  checkSessionSecret,
+  SessionSecretError,
   signSessionToken,
   type TokenProblem,
   UnauthenticatedError,

@@ -20,13 +20,21 @@ const MIN_SECRET_BYTES = 32;
  */
 export const CLOCK_SKEW_SECONDS = 60;
 
-function key(secret: string): Uint8Array {
+/** A session secret too short to sign with (entry points check AUTH_SECRET with it before any work). */
+export class SessionSecretError extends Error {
+  override readonly name = 'SessionSecretError';
+}
+
+/** Throws SessionSecretError unless `secret` has at least 32 bytes; the message never shows it. */
+export function checkSessionSecret(secret: string, name = 'The session secret'): Uint8Array {
   const bytes = new TextEncoder().encode(secret);
   if (bytes.length < MIN_SECRET_BYTES) {
-    throw new Error(`The session secret must be at least ${MIN_SECRET_BYTES} bytes (got ${bytes.length}).`);
+    throw new SessionSecretError(`${name} must be at least ${MIN_SECRET_BYTES} bytes (got ${bytes.length}).`);
   }
   return bytes;
 }
+
+const key = (secret: string): Uint8Array => checkSessionSecret(secret);
 
 /**
  * Signs a session's identity (id and role) as an HS256 JWT. Memberships are
