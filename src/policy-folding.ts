@@ -19,6 +19,9 @@ import { evaluate as evaluateRule, modelRules } from './rules/index.ts';
  * | updateMany, deleteMany         | `{ count: 0 }`                        |
  * | updateManyAndReturn            | `[]`                                  |
  *
+ * (A not-found of a row the session can read becomes rejected-by-policy on its
+ * way out, in the explain plugin: src/explain/refused-write.ts.)
+ *
  * Anything that depends on a row (fields, relations, memberships matched
  * against `this`) is unknown and goes to the database as before. Only the
  * top-level operation is folded, and not an update that also writes through

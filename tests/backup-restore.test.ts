@@ -4,10 +4,11 @@
  * every row), and `db:status` finds no drift. Runs where that pg_dump exists (CI's PostgreSQL 15 leg); on a
  * server whose major has no client here (embedded PostgreSQL 18) it is skipped, saying so.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, inject, it, vi } from 'vitest';
+import { createPrivateFile } from '../tooling/backup/backup.ts';
 import { findPgTool, serverMajor } from '../tooling/backup/tools.ts';
 import { withClient } from '../tooling/database.ts';
 import { seedDatabase } from '../tooling/seed/data.ts';
@@ -46,7 +47,36 @@ async function fingerprint(url: string) {
   });
 }
 
+const modeOf = (p: string) => statSync(p).mode & 0o777;
+
 describe('backups, whatever the server', () => {
+  it('a backup file is mode 600 in a mode-700 directory, whatever the umask (patient data)', () => {
+    const before = process.umask(0o022); // the usual umask, under which files were world-readable
+    try {
+      const nested = path.join(dir, 'private', 'deeper', 'a.dump');
+      createPrivateFile(nested, false);
+      expect(modeOf(nested)).toBe(0o600);
+      expect(modeOf(path.dirname(nested))).toBe(0o700);
+      expect(modeOf(path.join(dir, 'private'))).toBe(0o700);
+      // A file left world-readable by an older run is tightened; so is the default directory, which is ours.
+      const own = path.join(dir, 'own');
+      mkdirSync(own, { mode: 0o755 });
+      chmodSync(own, 0o755);
+      const old = path.join(own, 'old.dump');
+      writeFileSync(old, 'x', { mode: 0o644 });
+      createPrivateFile(old, true);
+      expect([modeOf(old), modeOf(own)]).toEqual([0o600, 0o700]);
+      // An existing directory given with --out (say /tmp) is not the command's to change.
+      const shared = path.join(dir, 'shared');
+      mkdirSync(shared, { mode: 0o755 });
+      chmodSync(shared, 0o755);
+      createPrivateFile(path.join(shared, 'b.dump'), false);
+      expect([modeOf(path.join(shared, 'b.dump')), modeOf(shared)]).toEqual([0o600, 0o755]);
+    } finally {
+      process.umask(before);
+    }
+  });
+
   it('without a pg_dump of the server major, says which version it needs and how to get it', async () => {
     const url = process.env.DATABASE_URL as string;
     const res = await runDbScript(['backup'], url, undefined, { PG_BIN_DIR: dir });
@@ -82,6 +112,10 @@ describe.skipIf(missing !== undefined)(
       const backup = await runDbScript(['backup', '--', '--out', file], source);
       expect(backup.code, backup.output).toBe(0);
       expect(backup.output).toContain(`pg_dump ${major}, custom format`);
+      expect(modeOf(file)).toBe(0o600); // written by pg_dump into the file made private first
+      const nested = path.join(dir, 'made-here', 'acme.dump');
+      expect((await runDbScript(['backup', '--', '--out', nested], source)).code).toBe(0);
+      expect([modeOf(nested), modeOf(path.dirname(nested))]).toEqual([0o600, 0o700]);
 
       const target = await emptyDatabase();
       const restore = await runDbScript(['restore', file, '--to', target], source);

@@ -54,17 +54,23 @@ describe('deniedForSession', () => {
 });
 
 describe('folded outcomes match the unfolded ones', () => {
-  it('denied update/delete: not-found, no SQL, nothing changed', async () => {
+  it('denied update/delete: no write statement, nothing changed; a readable row is refused by the rule', async () => {
     const before = await snapshot(raw);
     statements = 0;
     const user = createDb({ id: 'plain-user', role: 'USER' });
-    await expect(user.clinic.update({ where: { id: t.clinicA.id }, data: { name: 'x' } })).toBeRejectedNotFound();
-    await expect(user.clinic.delete({ where: { id: t.clinicA.id } })).toBeRejectedNotFound();
     await expect(user.clinic.create({ data: { name: 'x', code: uid('x') } })).toBeRejectedByPolicy();
     expect(await user.clinic.updateMany({ data: { name: 'x' } })).toEqual({ count: 0 });
     expect(await user.clinic.deleteMany({})).toEqual({ count: 0 });
     expect(await user.clinic.updateManyAndReturn({ data: { name: 'x' } })).toEqual([]);
     expect(statements).toBe(0);
+    // The folded not-found of a row the session can read is asked about once (src/explain/refused-write.ts):
+    // a read, no write, and rejected-by-policy naming the rule.
+    await expect(user.clinic.update({ where: { id: t.clinicA.id }, data: { name: 'x' } })).toBeRejectedByPolicy();
+    await expect(user.clinic.delete({ where: { id: t.clinicA.id } })).toBeRejectedByPolicy();
+    // One the session cannot read stays not-found.
+    const anonymous = createDb(null);
+    await expect(anonymous.clinic.update({ where: { id: t.clinicA.id }, data: { name: 'x' } })).toBeRejectedNotFound();
+    await expect(anonymous.clinic.delete({ where: { id: t.clinicA.id } })).toBeRejectedNotFound();
     expect(await snapshot(raw)).toEqual(before);
   });
 

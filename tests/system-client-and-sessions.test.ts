@@ -123,7 +123,7 @@ describe('loadSession', () => {
       expect(own).not.toBeNull();
       await expect(
         db.clinicMembership.update({ where: { id: own?.id as string }, data: { role: 'STAFF' } }),
-      ).toBeRejectedNotFound();
+      ).toBeRejectedByPolicy(); // their own, which they can read: refused by the rule, not "not found"
       // Others' memberships are invisible.
       expect(await db.clinicMembership.count({ where: { userId: { not: t.sessions[name].id } } })).toBe(0);
     }

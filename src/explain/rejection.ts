@@ -2,6 +2,7 @@ import { type AnyPlugin, ORMError, ORMErrorReason, RejectedByPolicyReason } from
 import type { SchemaDef } from '@zenstackhq/orm/schema';
 import { AUDIT_MODEL } from '../audit/audit-entries.ts';
 import { evaluate } from '../policy-folding.ts';
+import { refusalBehindNotFound, SINGLE_ROW } from './refused-write.ts';
 import { type ModelRule, modelRules, type PolicyOperation } from './rules.ts';
 
 /** A rule as a rejection reports it: its value judged on the session alone. */
@@ -110,8 +111,9 @@ function operationOf(operation: string, err: ORMError, model: string): PolicyOpe
 /**
  * Outermost plugin of a session client: explains every rejected-by-policy
  * error on its way out, whoever raised it (ZenStack's policy plugin, policy
- * folding, PostgreSQL's row-level security). The audit log's own refusal
- * already says why and is left as it is.
+ * folding, PostgreSQL's row-level security), and tells a refused update or
+ * delete of a readable row from a missing one (refused-write.ts). The audit
+ * log's own refusal already says why and is left as it is.
  */
 export class PolicyExplainPlugin implements AnyPlugin {
   readonly id = 'policy-explain';
@@ -126,6 +128,10 @@ export class PolicyExplainPlugin implements AnyPlugin {
         if (target !== AUDIT_MODEL)
           explainRejection(err, client.$schema, target, operationOf(operation, err, model), client.$auth);
       }
+      // A refused update/delete of a row the session can read: rejected-by-policy, not "not found".
+      const refusal = await refusalBehindNotFound(err, client, model, operation, args);
+      const action = SINGLE_ROW[operation];
+      if (refusal && action) throw explainRejection(refusal, client.$schema, model, action, client.$auth);
       throw err;
     }
   };

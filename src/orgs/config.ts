@@ -12,8 +12,8 @@ export interface OrgConfig {
    * `clinic_{slug}`.
    */
   template: string;
-  /** The application login every organization's sessions use (APP_DATABASE_URL's user and password), if any. */
-  appLogin: { user: string; password: string } | undefined;
+  /** The application login every organization's sessions use (APP_DATABASE_URL's user and password; required). */
+  appLogin: { user: string; password: string };
   /** Open connections across all pools of this process (DB_MAX_CONNECTIONS_TOTAL, default 50). */
   maxConnectionsTotal: number;
   /** How long the organization list read from the central database is trusted (ORG_DIRECTORY_TTL_MS, default 5000). */
@@ -51,12 +51,16 @@ export function readOrgConfig(env: Env = process.env): OrgConfig {
   }
   checkUrl('ORG_DATABASE_URL_TEMPLATE', template.replaceAll('{slug}', 'x'));
   const app = env.APP_DATABASE_URL;
-  let appLogin: OrgConfig['appLogin'];
-  if (app) {
-    checkUrl('APP_DATABASE_URL', app);
-    const parsed = new URL(app);
-    appLogin = { user: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password) };
+  // Sessions connect to every organization database as this login, under row-level security:
+  // without it the first query of a session would fail, so the mode refuses to start.
+  if (!app) {
+    throw new DbConfigError(
+      'Organization mode (CENTRAL_DATABASE_URL) needs APP_DATABASE_URL: its user and password are the login sessions use in every organization database (README "Organizations").',
+    );
   }
+  checkUrl('APP_DATABASE_URL', app);
+  const parsed = new URL(app);
+  const appLogin = { user: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password) };
   const { connectionString: _c, appConnectionString: _a, ...pool } = readDbConfig({ ...env, DATABASE_URL: centralUrl });
   return {
     centralUrl,

@@ -12,7 +12,7 @@ export interface OrgDatabaseRef {
 export interface OrgCredentials {
   /** Owner role: migrations and the system client. */
   ownerUrl: string;
-  /** Application role (row-level security in force); required when APP_DATABASE_URL is set. */
+  /** Application role (row-level security in force): what sessions connect as; required for them. */
   appUrl?: string;
 }
 
@@ -70,7 +70,6 @@ export function newDatabaseName(
 export function defaultCredentialsResolver(config: OrgConfig, env: Env = process.env): CredentialsResolver {
   return async (ref) => {
     const ownerUrl = orgUrl(serverTemplate(config, ref.dbServer, env), ref.slug, ref.dbName);
-    if (!config.appLogin) return { ownerUrl };
     const app = new URL(ownerUrl);
     app.username = encodeURIComponent(config.appLogin.user);
     app.password = encodeURIComponent(config.appLogin.password);

@@ -14,6 +14,9 @@ export interface OrgRecord {
   dbName: string;
 }
 
+/** How old a list may be and still answer "no such organization" without being read again. */
+const MISS_RECHECK_MS = 1_000;
+
 /** How a caller names an organization: the session's orgId, or a slug. */
 export interface OrgLookup {
   by: 'id' | 'slug';
@@ -47,15 +50,18 @@ export class OrgDirectory {
   }
 
   /**
-   * Synchronous: the record, `null` when a fresh list says there is none,
-   * `undefined` when the list is stale or not loaded yet (ask `resolve`).
+   * Synchronous: the record, `null` when a list read in the last second says
+   * there is none, `undefined` when the list is stale, not loaded yet, or its
+   * "none" is older than that (ask `resolve`, which reads it again for a miss,
+   * as for an organization another process created a moment ago).
    */
   peek(lookup: OrgLookup): OrgRecord | null | undefined {
     const stale = this.stale;
     if (stale) this.refresh().catch(() => {});
     const record = this.find(lookup);
     if (record) return record;
-    return stale ? undefined : null;
+    if (stale) return undefined;
+    return Date.now() - this.loadedAt > MISS_RECHECK_MS ? undefined : null;
   }
 
   /** The record, reading the list again first if it is stale; OrgNotFoundError when there is none. */
@@ -63,7 +69,7 @@ export class OrgDirectory {
     const age = Date.now() - this.loadedAt;
     // A miss re-reads the list (an organization created a moment ago by another
     // process), but at most once a second: unknown names cost no query each.
-    if (age > this.ttlMs || (!this.find(lookup) && age > 1_000)) await this.refresh();
+    if (age > this.ttlMs || (!this.find(lookup) && age > MISS_RECHECK_MS)) await this.refresh();
     const record = this.find(lookup);
     if (!record) throw new OrgNotFoundError(lookup.value);
     return record;

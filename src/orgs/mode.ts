@@ -37,6 +37,15 @@ export function setOrgCredentialsResolver(fn: CredentialsResolver): void {
   router?.setResolver(fn);
 }
 
+/**
+ * The organization list changed in this process (`db:org:create`'s steps, the
+ * demo): the router's next lookup reads it again instead of trusting a list
+ * that says the new organization does not exist.
+ */
+export function organizationsChanged(): void {
+  router?.directory.invalidate();
+}
+
 export async function closeOrgRouter(): Promise<void> {
   const closing = router;
   router = undefined;

@@ -79,7 +79,7 @@ export class OrgPool {
     const credentials = await this.deps.resolveCredentials()(record);
     if (this.role === 'app' && !credentials.appUrl) {
       throw new Error(
-        `the credentials resolver gave no appUrl for organization ${record.slug} (APP_DATABASE_URL is set)`,
+        `the credentials resolver gave no appUrl for organization ${record.slug}: sessions connect as the application login (APP_DATABASE_URL's user), so a resolver set with setOrgCredentialsResolver must return one`,
       );
     }
     const config: DbConfig = {

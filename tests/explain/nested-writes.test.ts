@@ -30,7 +30,7 @@ it('createDb agrees: a STAFF member may not create through the clinic, renaming 
   const only = newPatient();
   await expect(
     db.clinic.update({ where: { id: t.clinicA.id }, data: { patients: { create: only } } }),
-  ).toBeRejectedNotFound();
+  ).toBeRejectedByPolicy(); // the clinic it can read, but not update (src/nested-write-parent.ts)
   expect(await raw.patient.count({ where: { name: only.name } })).toBe(0);
   const byAdmin = newPatient();
   await createDb(t.sessions.admin).clinic.update({
@@ -42,7 +42,7 @@ it('createDb agrees: a STAFF member may not create through the clinic, renaming 
   const renaming = newPatient();
   await expect(
     db.clinic.update({ where: { id: t.clinicA.id }, data: { name: 'Renamed', patients: { create: renaming } } }),
-  ).toBeRejectedNotFound();
+  ).toBeRejectedByPolicy();
   expect(await raw.patient.count({ where: { name: renaming.name } })).toBe(0);
   expect((await raw.clinic.findUnique({ where: { id: t.clinicA.id } }))?.name).toBe(t.clinicA.name);
 

@@ -189,6 +189,28 @@ describe('routing', { timeout: 240_000 }, () => {
     expect(before).toBeGreaterThan(0);
   });
 
+  it('a credentials resolver that gives sessions no appUrl is named as the cause, nothing connects', async () => {
+    const config = readOrgConfig();
+    setOrgCredentialsResolver(async (ref: OrgDatabaseRef) => ({
+      ownerUrl: (await defaultCredentialsResolver(config)(ref)).ownerUrl,
+    }));
+    try {
+      await closeDb();
+      const err = await createDb(admin('acme'))
+        .clinic.count()
+        .catch((e: Error) => e);
+      const messages: string[] = [];
+      for (let e: unknown = err; e instanceof Error; e = e.cause) messages.push(e.message);
+      expect(messages.join(' | ')).toMatch(
+        /the credentials resolver gave no appUrl for organization acme: sessions connect as the application login/,
+      );
+      expect(messages.join(' | ')).not.toContain('APP_DATABASE_URL is set');
+    } finally {
+      setOrgCredentialsResolver(defaultCredentialsResolver(config));
+      await closeDb();
+    }
+  });
+
   it('needs an organization in this mode, and the system client takes one explicitly', async () => {
     expect(() => createDb({ id: 'x', role: 'ADMIN' })).toThrow(OrgRoutingError);
     expect(() => createSystemDb('job')).toThrow(OrgRoutingError);

@@ -341,6 +341,18 @@ class Effect {
     for (const r of targets) this.audit(model, 'delete', r.id);
     return targets;
   }
+  /**
+   * Whether the session's client finds the row at all: a refused update or
+   * delete of such a row is rejected-by-policy, of any other not-found
+   * (src/explain/refused-write.ts).
+   */
+  readable(model: DataModel, row: Row | undefined, includeDeleted = false): boolean {
+    return !!row && (includeDeleted || model !== 'patient' || live(row)) && may(this.session, model, 'read', row);
+  }
+  /** The refusal of a single-row update/delete that found no target. */
+  refusal(model: DataModel, row: Row | undefined, includeDeleted = false): Refused {
+    return new Refused(this.readable(model, row, includeDeleted) ? 'rejected-by-policy' : 'not-found');
+  }
   deletable(model: DataModel, candidates: Row[]): Row[] {
     return candidates.filter((r) => (model !== 'patient' || live(r)) && may(this.session, model, 'delete', r));
   }
@@ -376,7 +388,7 @@ function apply(e: Effect, w: Write): unknown {
       const data = w.kind === 'update' ? w.data : w.kind === 'restore' ? { deletedAt: null } : { clinicId: w.clinicId };
       const row = e.one(w.model, w.id);
       const target = row && e.updatable(w.model, [row], w.kind === 'restore')[0];
-      if (!target) throw new Refused('not-found');
+      if (!target) throw e.refusal(w.model, row, w.kind === 'restore');
       return { id: e.update(w.model, [target], data)[0]?.id };
     }
     case 'updateMany':
@@ -397,7 +409,7 @@ function apply(e: Effect, w: Write): unknown {
     case 'delete': {
       const row = e.one(w.model, w.id);
       const target = row && e.deletable(w.model, [row])[0];
-      if (!target) throw new Refused('not-found');
+      if (!target) throw e.refusal(w.model, row);
       return { id: e.delete(w.model, [target])[0]?.id };
     }
     case 'deleteMany':

@@ -9,11 +9,13 @@ const ENTRIES = [
   'tsconfig.json',
   'zenstack',
   'migrations',
+  'migrations-central',
   'scripts',
   'tooling',
   'src',
   'lib',
   'packages',
+  'tests/policy-fuzz/rules-oracle.ts', // the demo's policy matrix reads it (tooling/policy-probe.ts)
 ];
 
 /**
@@ -22,7 +24,7 @@ const ENTRIES = [
  */
 export async function withRepoCopy(
   fn: (copy: string) => Promise<void>,
-  opts: { privateParent?: boolean } = {},
+  opts: { privateParent?: boolean; ownPackages?: boolean } = {},
 ): Promise<void> {
   // privateParent: the copy sits in a mode-700 directory, like a clone under /root.
   const parent = opts.privateParent ? mkdtempSync(path.join(tmpdir(), 'acme-private-')) : undefined;
@@ -31,7 +33,13 @@ export async function withRepoCopy(
   // As root, embedded PostgreSQL runs as the `postgres` user, which must reach .data/ inside the copy.
   chmodSync(copy, 0o755);
   try {
-    for (const entry of ENTRIES) cpSync(path.join(ROOT, entry), path.join(copy, entry), { recursive: true });
+    // ownPackages: the workspace links under packages/*/node_modules (`@acme/db` -> ../../..) stay relative,
+    // so a package run in the copy imports the copy's root (its tooling, its .data/), not this checkout's.
+    // cpSync otherwise resolves them to absolute paths into the original.
+    const verbatimSymlinks = opts.ownPackages === true;
+    for (const entry of ENTRIES) {
+      cpSync(path.join(ROOT, entry), path.join(copy, entry), { recursive: true, verbatimSymlinks });
+    }
     symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'));
     await fn(copy);
   } finally {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkUrl, DbConfigError } from '@acme/db/config';
@@ -48,11 +48,25 @@ function defaultFile(url: string): string {
   return path.join(ROOT, '.data', 'backups', `${databaseName(url)}-${stamp}.dump`);
 }
 
+/**
+ * A dump holds patient data: the file is made mode 600 before pg_dump writes
+ * into it (pg_dump would create it with the umask, 644 on a usual 022), in
+ * directories created mode 700. The default `.data/backups` is ours and made
+ * 700 even if it exists; an existing directory given with `--out` is left as it is.
+ */
+export function createPrivateFile(file: string, ownDirectory: boolean): void {
+  const dir = path.dirname(file);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (ownDirectory) chmodSync(dir, 0o700);
+  closeSync(openSync(file, 'w', 0o600));
+  chmodSync(file, 0o600); // a file that existed keeps its mode through open()
+}
+
 export async function backupDatabase(url: string, out?: string): Promise<{ file: string; major: number }> {
   const major = await serverMajor(url);
   const pgDump = await findPgTool('pg_dump', major);
   const file = path.resolve(out ?? defaultFile(url));
-  mkdirSync(path.dirname(file), { recursive: true });
+  createPrivateFile(file, out === undefined);
   await runPgTool(pgDump, 'pg_dump', url, ['--format=custom', '--no-password', `--file=${file}`]);
   return { file, major };
 }

@@ -2,6 +2,7 @@ import { ORG_SLUG } from '@acme/auth';
 import type { OrgConfig, OrgRecord } from '@acme/db/orgs';
 import { newDatabaseName } from '@acme/db/orgs';
 import pg from 'pg';
+import { organizationsChanged } from '@acme/db/orgs';
 import { databaseName, withDatabase } from '../database.ts';
 import { MAIN_SCHEMA } from '../migrate/schema-targets.ts';
 import { ensureAppLogin } from '../rls/app-role.ts';
@@ -59,7 +60,7 @@ export async function createOrganization(
   const { ownerUrl } = await orgCredentials(config, { slug, dbServer, dbName });
 
   await ensureDatabase(ownerUrl, !existing, log);
-  if (config.appLogin) await ensureAppLogin(withDatabase(ownerUrl, 'postgres'), config.appLogin);
+  await ensureAppLogin(withDatabase(ownerUrl, 'postgres'), config.appLogin);
   await bringUpToDate(ownerUrl);
   log(`${slug}: database ${dbName} migrated (${(await migrationState(ownerUrl, MAIN_SCHEMA)).version})`);
 
@@ -70,11 +71,15 @@ export async function createOrganization(
       select: { id: true, slug: true, name: true, status: true, dbServer: true, dbName: true },
     });
     await withQuickClient(ownerUrl, (c) => c.query(`COMMENT ON DATABASE ${pg.escapeIdentifier(dbName)} IS NULL`));
+    organizationsChanged(); // this process may already hold a list without it (the demo's second organization)
     return { record, registered: true };
   } catch (err) {
     // Two creates of one slug at once: the other one registered it.
     const again = await findOrganization(central, slug);
-    if (again) return { record: again, registered: false };
+    if (again) {
+      organizationsChanged();
+      return { record: again, registered: false };
+    }
     throw err;
   }
 }

@@ -15,4 +15,13 @@ export {
   sessionUserSchema,
   type ValidSession,
 } from './session.ts';
-export { bearerToken, signSessionToken, type TokenProblem, UnauthenticatedError, verifySessionToken } from './token.ts';
+export {
+  bearerToken,
+  CLOCK_SKEW_SECONDS,
+  checkSessionSecret,
+  SessionSecretError,
+  signSessionToken,
+  type TokenProblem,
+  UnauthenticatedError,
+  verifySessionToken,
+} from './token.ts';

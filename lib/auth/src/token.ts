@@ -13,14 +13,28 @@ export class UnauthenticatedError extends Error {
 
 const ISSUER = 'acme-crm';
 const MIN_SECRET_BYTES = 32;
+/**
+ * How far ahead of this server's clock a token's `iat` may be: the signer's
+ * clock may run a little fast, but a token "issued" hours from now was made
+ * with a wrong clock or a stolen key to outlive its `exp` check.
+ */
+export const CLOCK_SKEW_SECONDS = 60;
 
-function key(secret: string): Uint8Array {
+/** A session secret too short to sign with (entry points check AUTH_SECRET with it before any work). */
+export class SessionSecretError extends Error {
+  override readonly name = 'SessionSecretError';
+}
+
+/** Throws SessionSecretError unless `secret` has at least 32 bytes; the message never shows it. */
+export function checkSessionSecret(secret: string, name = 'The session secret'): Uint8Array {
   const bytes = new TextEncoder().encode(secret);
   if (bytes.length < MIN_SECRET_BYTES) {
-    throw new Error(`The session secret must be at least ${MIN_SECRET_BYTES} bytes (got ${bytes.length}).`);
+    throw new SessionSecretError(`${name} must be at least ${MIN_SECRET_BYTES} bytes (got ${bytes.length}).`);
   }
   return bytes;
 }
+
+const key = (secret: string): Uint8Array => checkSessionSecret(secret);
 
 /**
  * Signs a session's identity (id and role) as an HS256 JWT. Memberships are
@@ -45,7 +59,8 @@ export async function signSessionToken(session: SessionInput, secret: string, ex
 /**
  * Verifies a bearer token and returns its identity (a session with no
  * memberships; pass it to `loadSession` for those). Only HS256 with our secret
- * is accepted (an unsigned `alg: none` token is refused), `exp` is required,
+ * is accepted (an unsigned `alg: none` token is refused), `exp` and `iat` are
+ * required, an `iat` more than CLOCK_SKEW_SECONDS in the future is refused,
  * and the payload goes through the same parser as any untrusted session.
  */
 export async function verifySessionToken(token: string | undefined | null, secret: string): Promise<ValidSession> {
@@ -55,13 +70,16 @@ export async function verifySessionToken(token: string | undefined | null, secre
     ({ payload } = await jwtVerify(token, key(secret), {
       algorithms: ['HS256'],
       issuer: ISSUER,
-      requiredClaims: ['exp', 'sub'],
+      requiredClaims: ['exp', 'sub', 'iat'],
     }));
   } catch (err) {
     if (err instanceof errors.JWTExpired) throw new UnauthenticatedError('expired');
     if (err instanceof errors.JWSSignatureVerificationFailed) throw new UnauthenticatedError('bad-signature');
     if (err instanceof errors.JWTClaimValidationFailed) throw new UnauthenticatedError('invalid-claims');
     throw new UnauthenticatedError('malformed');
+  }
+  if (typeof payload.iat !== 'number' || payload.iat > Date.now() / 1000 + CLOCK_SKEW_SECONDS) {
+    throw new UnauthenticatedError('invalid-claims');
   }
   try {
     const org = payload.org === undefined ? {} : { orgSlug: payload.org };

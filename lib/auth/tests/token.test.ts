@@ -2,6 +2,7 @@ import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import {
   bearerToken,
+  CLOCK_SKEW_SECONDS,
   InvalidSessionError,
   parseSessionUser,
   signSessionToken,
@@ -76,6 +77,27 @@ describe('session tokens', () => {
       .setExpirationTime('1h')
       .sign(key);
     await expect(verifySessionToken(badRole, SECRET)).rejects.toMatchObject({ problem: 'invalid-claims' });
+  });
+
+  it('allows an iat a little ahead of this clock (CLOCK_SKEW_SECONDS), not more, and requires one', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const issuedAt = (iat: number | undefined) => {
+      const jwt = new SignJWT({ role: 'USER' }).setProtectedHeader({ alg: 'HS256' }).setSubject('u1');
+      if (iat !== undefined) jwt.setIssuedAt(iat);
+      return jwt
+        .setIssuer('acme-crm')
+        .setExpirationTime(now + 48 * 3600)
+        .sign(key);
+    };
+    expect(CLOCK_SKEW_SECONDS).toBe(60);
+    await expect(verifySessionToken(await issuedAt(now + CLOCK_SKEW_SECONDS - 5), SECRET)).resolves.toMatchObject({
+      id: 'u1',
+    });
+    for (const iat of [now + CLOCK_SKEW_SECONDS + 5, now + 24 * 3600, undefined]) {
+      await expect(verifySessionToken(await issuedAt(iat), SECRET)).rejects.toMatchObject({
+        problem: 'invalid-claims',
+      });
+    }
   });
 
   it('reads bearer headers strictly', () => {

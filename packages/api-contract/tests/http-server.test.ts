@@ -61,6 +61,25 @@ describe('text inputs', () => {
     expect(logged).toEqual([]);
   });
 
+  it('a right-to-left override or a lone surrogate is a 400 with a field message, and nothing is written', async () => {
+    const before = await snapshot(raw);
+    const cases: [string, Record<string, unknown>, string, RegExp][] = [
+      ['clinic.create', { name: 'Clinic \u202Egpj.exe', code: uid('B') }, 'name', /bidirectional control/],
+      ['clinic.update', { id: 'x', data: { name: 'a\u2067b' } }, 'data.name', /bidirectional control/],
+      ['patient.create', { clinicId: 'c', name: 'P\u200F', email: 'p@example.com' }, 'name', /bidirectional/],
+      // JSON.stringify writes a lone surrogate as the escape \ud800, which the server's JSON.parse turns back into one.
+      ['clinic.create', { name: 'Bad \uD800 half', code: uid('S') }, 'name', /well-formed Unicode/],
+    ];
+    for (const [path, input, field, message] of cases) {
+      const { status, json } = await call('ADMIN', path, JSON.stringify(input));
+      expect(status, path).toBe(400);
+      const fieldErrors = json.error?.data.fieldErrors as Record<string, string[]>;
+      expect(fieldErrors[field], `${path} ${field}`).toEqual(expect.arrayContaining([expect.stringMatching(message)]));
+    }
+    expect(await snapshot(raw)).toEqual(before);
+    expect(logged).toEqual([]);
+  });
+
   it('a validation error has a short message and structured field errors, not a JSON array in a string', async () => {
     const { status, json } = await call('ADMIN', 'clinic.create', JSON.stringify({ name: '', code: 'x'.repeat(33) }));
     expect(status).toBe(400);
@@ -113,14 +132,25 @@ describe('request size', () => {
     const res = await sendPartialBody({ declared: 20 * 1024 * 1024, sent: 64 * 1024 });
     expect(res.status).toBe(413);
     expect(JSON.parse(res.body)).toMatchObject({
-      error: { code: -32013, data: { code: 'PAYLOAD_TOO_LARGE', httpStatus: 413 } },
+      error: {
+        code: -32013,
+        message: 'Request body too large: at most 1048576 bytes',
+        data: { code: 'PAYLOAD_TOO_LARGE', httpStatus: 413 },
+      },
     });
   });
 
   it('a chunked body is cut off with 413 once it passes 1 MB', async () => {
     const res = await sendPartialBody({ sent: 2 * 1024 * 1024 });
     expect(res.status).toBe(413);
-    expect(JSON.parse(res.body)).toMatchObject({ error: { data: { code: 'PAYLOAD_TOO_LARGE' } } });
+    // The same message as the declared-length refusal above.
+    expect(JSON.parse(res.body)).toMatchObject({
+      error: {
+        code: -32013,
+        message: 'Request body too large: at most 1048576 bytes',
+        data: { code: 'PAYLOAD_TOO_LARGE', httpStatus: 413 },
+      },
+    });
   });
 
   it('a body under the cap still works', async () => {

@@ -46,11 +46,24 @@ describe.each(INPUTS)('%s create input', (model, input) => {
   });
 
   it.each(fields.filter((f) => f.type === 'String' && Object.hasOwn(input.shape, f.name)).map((f) => [f.name, f]))(
-    '%s: refuses NUL, and text over its zmodel @length',
+    '%s: refuses NUL, bidirectional controls, lone surrogates, and text over its zmodel @length',
     (name, field) => {
       const nul = input.safeParse({ ...valid, [name]: 'a\u0000b' });
       expect(nul.error?.issues.map((i) => [i.path.join('.'), /NUL/.test(i.message)])).toContainEqual([name, true]);
       const max = lengthMax(field as Field);
+      const refused = (value: string, message: RegExp) =>
+        input
+          .safeParse({ ...valid, [name]: value })
+          .error?.issues.some((i) => i.path.join('.') === name && message.test(i.message)) ?? false;
+      // Right-to-left override, the other embeddings/isolates, the marks: each refused with a field message.
+      for (const bidi of ['\u202E', '\u202A', '\u2066', '\u2069', '\u200E', '\u200F', '\u061C']) {
+        expect(refused(`ab${bidi}c`, /bidirectional control/), `${name} U+${bidi.codePointAt(0)?.toString(16)}`).toBe(
+          true,
+        );
+      }
+      expect(refused('a\uD800b', /well-formed Unicode/)).toBe(true); // a lone high surrogate
+      expect(refused('a\uDC00', /well-formed Unicode/)).toBe(true); // a lone low one
+      expect(refused(`${VALID[name] ?? 'a'}`, /bidirectional|well-formed/)).toBe(false);
       if (max !== undefined && !(field as Field & { foreignKeyFor?: unknown }).foreignKeyFor) {
         const base = name === 'email' ? '@example.com' : '';
         const over = input.safeParse({ ...valid, [name]: 'a'.repeat(max + 1 - base.length) + base });

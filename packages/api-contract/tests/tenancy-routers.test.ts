@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openUnrestrictedDb, snapshot, uid } from '../../../tests/support/fixtures.ts';
 import { arrangeTenancy, type Tenancy, type TenancySession } from '../../../tests/support/tenancy.ts';
-import { createCaller, createContext } from '../src/index.ts';
+import { createCaller, createContext, toTRPCError } from '../src/index.ts';
 import { codeOf } from './support/code-of.ts';
 
 const raw = openUnrestrictedDb();
@@ -32,8 +32,22 @@ describe('patient router', () => {
     const before = await snapshot(raw);
     expect(await codeOf(staff.patient.create({ clinicId: t.clinicB.id, name: 'X', email: email() }))).toBe('FORBIDDEN');
     expect(await codeOf(staff.patient.update({ id: created.id, data: { clinicId: t.clinicB.id } }))).toBe('FORBIDDEN');
-    expect(await codeOf(staff.patient.delete({ id: created.id }))).toBe('NOT_FOUND');
+    // Their own patient, which only ADMIN may delete: refused (they can see it); another clinic's staff: not found.
+    expect(await codeOf(staff.patient.delete({ id: created.id }))).toBe('FORBIDDEN');
+    expect(await codeOf(as('staffB').patient.delete({ id: created.id }))).toBe('NOT_FOUND');
+    expect(await codeOf(as('staffB').patient.update({ id: created.id, data: { name: 'X' } }))).toBe('NOT_FOUND');
     expect(await snapshot(raw)).toEqual(before);
+  });
+
+  it('a STAFF member renaming a clinic they can read gets FORBIDDEN, not NOT_FOUND; nothing is written', async () => {
+    const before = await snapshot(raw);
+    const err = await as('staffA')
+      .clinic.update({ id: t.clinicA.id, data: { name: 'Renamed by staff' } })
+      .catch((e: unknown) => e);
+    expect(toTRPCError(err)).toMatchObject({ code: 'FORBIDDEN', message: 'Not allowed by access policy' });
+    expect(await codeOf(as('viewerA').patient.update({ id: t.patientA.id, data: { name: 'X' } }))).toBe('FORBIDDEN');
+    expect(await snapshot(raw)).toEqual(before); // the clinic's name, the patient, and no audit row
+    expect((await raw.clinic.findUnique({ where: { id: t.clinicA.id } }))?.name).toBe(t.clinicA.name);
   });
 
   it('lists only the caller clinics; non-members get NOT_FOUND by id; anonymous UNAUTHORIZED', async () => {
@@ -86,7 +100,7 @@ describe('membership router', () => {
     expect(await codeOf(as('staffA').membership.create({ userId: t.sessions.staffA.id, clinicId: t.clinicB.id }))).toBe(
       'FORBIDDEN',
     );
-    expect(await codeOf(as('staffA').membership.delete({ id: m.id }))).toBe('NOT_FOUND');
+    expect(await codeOf(as('staffA').membership.delete({ id: m.id }))).toBe('NOT_FOUND'); // not theirs: invisible
     expect(await snapshot(raw)).toEqual(before);
     await as('admin').membership.delete({ id: m.id });
     expect(await raw.clinicMembership.findUnique({ where: { id: m.id } })).toBeNull();

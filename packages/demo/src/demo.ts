@@ -17,7 +17,8 @@ import { setUpDemoOrganizations } from '@acme/db/tooling/orgs/demo.ts';
 import { formatMatrix, probePolicies } from '@acme/db/tooling/policy-probe.ts';
 import { DEV_DATA } from '@acme/db/tooling/postgres/dev-database.ts';
 import { seedDatabase } from '@acme/db/tooling/seed/data.ts';
-import { openTargetDatabase } from '@acme/db/tooling/target-database.ts';
+import { checkStartupConfig } from '@acme/db/tooling/startup-config.ts';
+import { openTargetDatabase, type TargetDatabase } from '@acme/db/tooling/target-database.ts';
 
 const log = (line: string) => console.log(`[demo] ${line}`);
 
@@ -53,13 +54,21 @@ async function checkPort(port: number): Promise<void> {
   });
 }
 
+// Every setting first, one line if one is bad: nothing is started, migrated or seeded for nothing.
+checkStartupConfig('demo', { authSecret: true, orgs: Boolean(process.env.DEMO_ORGS) });
 const port = Number(process.env.PORT ?? 3000);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error('[demo] PORT must be a whole number from 0 to 65535.');
   process.exit(64);
 }
 await checkPort(port);
-const target = await openTargetDatabase('demo');
+let target: TargetDatabase;
+try {
+  target = await openTargetDatabase('demo');
+} catch (err) {
+  console.error(`[demo] failed: ${(err as Error).message}`);
+  process.exit(1);
+}
 const url = target.url;
 
 let server: ReturnType<typeof createApiServer> | undefined;

@@ -4,6 +4,9 @@ import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 /** The largest request body the API reads: the biggest valid input (a patient, a treatment) is a few KB. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
+/** The one message of a 413, whichever check caught the body: the declared length or the bytes counted. */
+export const tooLargeMessage = (maxBytes: number) => `Request body too large: at most ${maxBytes} bytes`;
+
 /**
  * Answers 413 before reading anything when the declared `Content-Length`
  * is over the cap, in tRPC's error shape, and closes the connection so the
@@ -14,7 +17,7 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 export function refuseOversized(req: IncomingMessage, res: ServerResponse, maxBytes: number): boolean {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (!(declared > maxBytes)) return false;
-  const message = `Request body too large: at most ${maxBytes} bytes`;
+  const message = tooLargeMessage(maxBytes);
   const code = TRPC_ERROR_CODES_BY_KEY.PAYLOAD_TOO_LARGE;
   const body = { error: { message, code, data: { code: 'PAYLOAD_TOO_LARGE', httpStatus: 413, fieldErrors: null } } };
   res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });

@@ -3,7 +3,7 @@ import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { createHttpContext } from '../context.ts';
 import { describeCause } from '../error-cause.ts';
 import { appRouter } from '../root.ts';
-import { closeAfterRefusal, MAX_BODY_BYTES, refuseOversized } from './body-limit.ts';
+import { closeAfterRefusal, MAX_BODY_BYTES, refuseOversized, tooLargeMessage } from './body-limit.ts';
 
 export interface ApiServerOptions {
   /** HS256 key the session tokens are signed with (AUTH_SECRET). */
@@ -28,6 +28,9 @@ export function createApiServer(options: ApiServerOptions): Server {
     createContext: ({ req }) => createHttpContext(req, options.secret),
     maxBodySize: maxBodyBytes,
     onError: ({ error, path, type }) => {
+      // tRPC's own cut-off (a chunked body) says just "PAYLOAD_TOO_LARGE"; onError runs before the
+      // response is shaped, so both 413s carry one message.
+      if (error.code === 'PAYLOAD_TOO_LARGE') error.message = tooLargeMessage(maxBodyBytes);
       if (error.code !== 'INTERNAL_SERVER_ERROR') return;
       logError(`[api] 500 ${type} ${path ?? '(no path)'}: ${describeCause(error.cause ?? error)}`);
     },

@@ -1,0 +1,151 @@
+/**
+ * A refused update or delete of a row the session can read is rejected-by-policy, naming the rule it needed;
+ * a row the session cannot read (or that does not exist) stays not-found, so existence never leaks. The same on
+ * the plain ZenStack path and on the fast paths (policy folding answers the denied write without SQL), with the
+ * database read back: the row unchanged, no audit row.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDb, ORMError, policyRejectionDetails } from '../src/index.ts';
+import { openUnrestrictedDb, snapshot, uid } from './support/fixtures.ts';
+import { recordSentSql } from './support/sent-sql.ts';
+import { arrangeTenancy, type Tenancy } from './support/tenancy.ts';
+
+const raw = openUnrestrictedDb();
+afterAll(() => raw.$disconnect());
+let t: Tenancy;
+beforeAll(async () => {
+  t = await arrangeTenancy(raw);
+});
+let recording = false;
+const sent = recordSentSql(
+  (text) => text,
+  () => recording,
+);
+
+async function failure(p: Promise<unknown>): Promise<ORMError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ORMError);
+  return err as ORMError;
+}
+
+/** Runs `write`, expects `reason`, and proves nothing changed (no audit row either). */
+async function refused(write: () => Promise<unknown>, reason: 'rejected-by-policy' | 'not-found') {
+  const before = await snapshot(raw);
+  const err = await failure(write());
+  expect(err.reason, err.message).toBe(reason);
+  expect(await snapshot(raw)).toEqual(before);
+  return err;
+}
+
+for (const fastPaths of [false, true]) {
+  describe(`fastPaths: ${fastPaths}`, () => {
+    const db = (s: keyof Tenancy['sessions']) => createDb(t.sessions[s], { fastPaths });
+
+    it('a STAFF member renaming or deleting a clinic they can read is refused by the rule, not "not found"', async () => {
+      const staff = db('staffA');
+      expect(await staff.clinic.findUnique({ where: { id: t.clinicA.id } })).not.toBeNull();
+      const update = await refused(
+        () => staff.clinic.update({ where: { id: t.clinicA.id }, data: { name: 'Renamed' } }),
+        'rejected-by-policy',
+      );
+      expect(update.model).toBe('Clinic');
+      expect(update.message).toBe("Clinic update needs auth().role == 'ADMIN'; the session's role is USER");
+      expect(policyRejectionDetails(update)).toMatchObject({ model: 'Clinic', operation: 'update' });
+      const del = await refused(() => staff.clinic.delete({ where: { id: t.clinicA.id } }), 'rejected-by-policy');
+      expect(del.message).toBe("Clinic delete needs auth().role == 'ADMIN'; the session's role is USER");
+    });
+
+    it('a row the session cannot read stays not-found: another clinic, a missing id, a soft-deleted patient', async () => {
+      await refused(
+        () => db('staffB').patient.update({ where: { id: t.patientA.id }, data: { name: 'X' } }),
+        'not-found',
+      );
+      await refused(() => db('staffB').patient.delete({ where: { id: t.patientA.id } }), 'not-found');
+      await refused(
+        () => db('staffA').clinic.update({ where: { id: uid('missing') }, data: { name: 'X' } }),
+        'not-found',
+      );
+      await refused(() => db('anonymous').clinic.delete({ where: { id: t.clinicA.id } }), 'not-found');
+      const gone = await raw.patient.create({
+        data: { name: uid('Gone'), email: `${uid('g')}@example.com`, clinicId: t.clinicA.id, deletedAt: new Date() },
+      });
+      await refused(() => db('staffA').patient.update({ where: { id: gone.id }, data: { name: 'X' } }), 'not-found');
+    });
+
+    it('a row-dependent rule: a VIEWER may read the patient, not change it; its STAFF may', async () => {
+      const err = await refused(
+        () => db('viewerA').patient.update({ where: { id: t.patientA.id }, data: { name: 'Viewer edit' } }),
+        'rejected-by-policy',
+      );
+      expect(err.message).toContain('Patient update needs');
+      expect(err.message).toContain('(depends on the row)');
+      await refused(() => db('viewerA').patient.delete({ where: { id: t.patientA.id } }), 'rejected-by-policy');
+      // The filter is the caller's: a readable row that does not match it stays not-found.
+      await refused(
+        () => db('viewerA').patient.update({ where: { id: t.patientA.id, name: 'no such name' }, data: { name: 'X' } }),
+        'not-found',
+      );
+      const name = uid('Staff edit');
+      await db('staffA').patient.update({ where: { id: t.patientA.id }, data: { name } });
+      expect((await raw.patient.findUnique({ where: { id: t.patientA.id } }))?.name).toBe(name);
+    });
+
+    it('an upsert of a readable row it may not update is refused too (ZenStack then tries the create)', async () => {
+      const err = await refused(
+        () =>
+          db('staffA').clinic.upsert({
+            where: { id: t.clinicA.id },
+            create: { name: 'Upserted', code: uid('U') },
+            update: { name: 'Upserted' },
+          }),
+        'rejected-by-policy',
+      );
+      expect(err.message).toContain("auth().role == 'ADMIN'");
+    });
+
+    it('updateMany / deleteMany of readable rows stay { count: 0 }', async () => {
+      const before = await snapshot(raw);
+      const staff = db('staffA');
+      expect(await staff.clinic.updateMany({ where: { id: t.clinicA.id }, data: { name: 'X' } })).toEqual({ count: 0 });
+      expect(await staff.clinic.deleteMany({ where: { id: t.clinicA.id } })).toEqual({ count: 0 });
+      expect(await snapshot(raw)).toEqual(before);
+    });
+
+    it('inside a transaction the refusal is the same and the transaction can go on', async () => {
+      const before = await snapshot(raw);
+      const result = await db('staffA').$transaction(async (tx) => {
+        const err = await failure(tx.clinic.update({ where: { id: t.clinicA.id }, data: { name: 'In tx' } }));
+        expect(err.reason).toBe('rejected-by-policy');
+        return tx.clinic.count({ where: { id: t.clinicA.id } });
+      });
+      expect(result).toBe(1);
+      expect(await snapshot(raw)).toEqual(before);
+    });
+  });
+}
+
+describe('what the check costs', () => {
+  it('only a refused write reads: one SELECT of the id after the folded (SQL-free) refusal, no write', async () => {
+    const staff = createDb(t.sessions.staffA);
+    recording = true;
+    await failure(staff.clinic.update({ where: { id: t.clinicA.id }, data: { name: 'X' } }));
+    recording = false;
+    // Row-level security wraps the read in BEGIN + set_config … COMMIT (src/rls/context-client.ts).
+    const statements = sent.filter((s) => !/^(BEGIN|COMMIT)\b/i.test(s.trim()));
+    expect(statements, sent.join('\n')).toHaveLength(1);
+    expect(statements[0]).toMatch(/^select "Clinic"\."id" as "id" from "public"\."Clinic" where/i);
+  });
+
+  it('a successful update sends what it sent before: no read added', async () => {
+    const admin = createDb(t.sessions.admin);
+    const name = uid('Admin edit');
+    recording = true;
+    await admin.clinic.update({ where: { id: t.clinicA.id }, data: { name } });
+    recording = false;
+    expect(sent.filter((s) => /^select/i.test(s))).toEqual([]);
+    expect((await raw.clinic.findUnique({ where: { id: t.clinicA.id } }))?.name).toBe(name);
+  });
+});
