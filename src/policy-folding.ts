@@ -1,6 +1,6 @@
 import { type AnyPlugin, ORMError, ORMErrorReason, QueryUtils } from '@zenstackhq/orm';
 import type { SchemaDef } from '@zenstackhq/orm/schema';
-import { policyRejection } from './errors.ts';
+import { policyRejection } from './errors/index.ts';
 import { foldOperation, type PolicyOperation } from './rules/index.ts';
 
 /**

@@ -8,7 +8,7 @@ import {
   SelectionNode,
   UpdateQueryNode,
 } from 'kysely';
-import { policyRejection } from '../errors.ts';
+import { policyRejection } from '../errors/index.ts';
 import { decidedWrite, oneStatementWrite, wholeTransaction } from '../fast-path/whole-transaction.ts';
 import { asMutationResult, auditedStatement } from './audit-cte.ts';
 import { AUDIT_MODEL, type AuditEntry, auditEntries, columnsOf, type Row } from './audit-entries.ts';

@@ -1,6 +1,7 @@
 import type { SchemaDef } from '@zenstackhq/orm/schema';
+import { UnsupportedRuleError } from '../errors/index.ts';
 import { fieldRules, modelRules, type PolicyOperation, type Rule } from '../rules/index.ts';
-import { quoteIdent, quoteLiteral, UnsupportedRuleError } from './expression-sql.ts';
+import { quoteIdent, quoteLiteral } from './expression-sql.ts';
 import { APP_ROLE } from './names.ts';
 
 /**

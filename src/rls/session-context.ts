@@ -1,7 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { type AnyPlugin, ORMError, ORMErrorReason } from '@zenstackhq/orm';
-import { policyRejection } from '../errors.ts';
-import { sqlStateInfo } from '../sqlstate.ts';
+import { policyRejection, sqlStateInfo } from '../errors/index.ts';
 
 /**
  * The session a statement runs for, as the JSON PostgreSQL's policies read

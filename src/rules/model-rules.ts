@@ -1,6 +1,7 @@
 import type { AttributeApplication, Expression, SchemaDef } from '@zenstackhq/schema';
+import { UnsupportedRuleError } from '../errors/index.ts';
 import { perModel } from '../per-model.ts';
-import { ruleToSql, UnsupportedRuleError } from '../rls/expression-sql.ts';
+import { ruleToSql } from '../rls/expression-sql.ts';
 import { ruleText } from './rule-text.ts';
 
 /** The operations a rule is judged for, in the order explain() lists them. */

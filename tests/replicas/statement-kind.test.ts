@@ -3,7 +3,8 @@
  * (the replica suites check the same decisions against a real standby).
  */
 import { describe, expect, it } from 'vitest';
-import { DbConfigError, readDbConfig } from '../../src/config.ts';
+import { readDbConfig } from '../../src/config.ts';
+import { DbConfigError } from '../../src/errors/index.ts';
 import { formatLsn, isLsn, parseLsn } from '../../src/replicas/lsn.ts';
 import { onServer } from '../../src/replicas/replica-urls.ts';
 import { statementKind } from '../../src/replicas/statement-kind.ts';
