@@ -3,6 +3,8 @@
  * default except DATABASE_URL; bad values fail loudly instead of silently
  * falling back, because a mistyped pool size is a production incident.
  */
+import { DbConfigError } from './errors/index.ts';
+
 export interface DbConfig {
   /**
    * PostgreSQL connection string of the owner / migration role (DATABASE_URL):
@@ -35,9 +37,8 @@ export interface DbConfig {
   replicaMaxLagMillis: number;
 }
 
-export class DbConfigError extends Error {
-  override readonly name = 'DbConfigError';
-}
+// Defined in src/errors; re-exported for the modules that import it from here (src/orgs).
+export { DbConfigError };
 
 type Env = Readonly<Record<string, string | undefined>>;
 

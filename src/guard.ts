@@ -1,3 +1,4 @@
+import { PolicyBypassError } from './errors/index.ts';
 import { runInTransactionScope } from './fast-path/query-cache/capture.ts';
 
 /**
@@ -25,13 +26,6 @@ const BLOCKED = [
 ] as const;
 export type BlockedMember = (typeof BLOCKED)[number];
 const BLOCKED_SET: ReadonlySet<string> = new Set(BLOCKED);
-
-export class PolicyBypassError extends Error {
-  override readonly name = 'PolicyBypassError';
-  constructor(readonly member: string) {
-    super(`${member} is not available on a session client: it would bypass the access policies or the shared pool.`);
-  }
-}
 
 type AnyTransaction = (fn: unknown, options?: unknown) => Promise<unknown>;
 

@@ -23,12 +23,23 @@ export {
 export { type DbConfig, readDbConfig, redactUrl } from './config.ts';
 export {
   DbConfigError,
+  type DbErrorKind,
   InvalidSessionError,
   isRetriable,
+  type KnownSqlState,
   ORMError,
   ORMErrorReason,
+  OrgAccessError,
+  OrgForbiddenError,
+  OrgNotFoundError,
+  OrgRoutingError,
+  orgAccessErrorOf,
+  PolicyBypassError,
   RejectedByPolicyReason,
-} from './errors.ts';
+  SQLSTATES,
+  type SqlStateInfo,
+  sqlStateInfo,
+} from './errors/index.ts';
 export {
   type ExplainOptions,
   type Explanation,
@@ -39,17 +50,8 @@ export {
 } from './explain/index.ts';
 export { type PolicyRejectionDetails, policyRejectionDetails } from './explain/rejection.ts';
 export type { QueryCacheStats } from './fast-path/query-cache/index.ts';
-export { PolicyBypassError } from './guard.ts';
 export type { CredentialsResolver, OrgCredentials, OrgDatabaseRef } from './orgs/credentials.ts';
-export {
-  OrgAccessError,
-  OrgForbiddenError,
-  OrgNotFoundError,
-  OrgRoutingError,
-  orgAccessErrorOf,
-} from './orgs/errors.ts';
 export { orgPoolStats, setOrgCredentialsResolver } from './orgs/mode.ts';
 export type { OrgPoolStats } from './orgs/router.ts';
 export { findManyPaged, type PageArgs } from './paging.ts';
 export { loadSession } from './session.ts';
-export { type DbErrorKind, type KnownSqlState, SQLSTATES, type SqlStateInfo, sqlStateInfo } from './sqlstate.ts';

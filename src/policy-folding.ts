@@ -1,8 +1,7 @@
 import { type AnyPlugin, ORMError, ORMErrorReason, QueryUtils } from '@zenstackhq/orm';
 import type { SchemaDef } from '@zenstackhq/orm/schema';
-import type { Expression } from '@zenstackhq/schema';
-import { policyRejection } from './errors.ts';
-import { evaluate as evaluateRule, modelRules } from './rules/index.ts';
+import { policyRejection } from './errors/index.ts';
+import { foldOperation, type PolicyOperation } from './rules/index.ts';
 
 /**
  * Answers a write the rules forbid for this session without a database round
@@ -72,12 +71,12 @@ function deniedOutcome(model: string, operation: string): unknown {
   throw notFound;
 }
 
-/** The session-only evaluation, for callers holding untyped expressions (src/explain reads its own rule list). */
-export const evaluate = (expr: { kind: string }, auth: unknown): unknown => evaluateRule(expr as Expression, auth);
-
-/** True when the rules deny `action` on `model` whatever the row, judging by `auth` alone. */
-export function deniedForSession(schema: SchemaDef, model: string, action: string, auth: unknown): boolean {
-  const rules = modelRules(schema, model).filter((r) => r.operations.includes(action) || r.operations.includes('all'));
-  if (rules.some((r) => !r.allow && evaluateRule(r.condition, auth) === true)) return true;
-  return rules.filter((r) => r.allow).every((r) => evaluateRule(r.condition, auth) === false);
+/** True when the rules deny `action` on `model` whatever the row, judging by `auth` alone (src/rules' fold). */
+export function deniedForSession(
+  schema: SchemaDef,
+  model: string,
+  action: Exclude<PolicyOperation, 'post-update'>,
+  auth: unknown,
+): boolean {
+  return foldOperation(schema, model, action, auth) === false;
 }

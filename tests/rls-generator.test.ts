@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { SchemaDef } from '@zenstackhq/orm/schema';
 import { ExpressionUtils as E } from '@zenstackhq/schema';
 import { describe, expect, it } from 'vitest';
-import { UnsupportedRuleError } from '../src/rls/expression-sql.ts';
+import { UnsupportedRuleError } from '../src/errors/index.ts';
 import { generateRlsSql } from '../src/rls/policies-sql.ts';
 import { schema } from '../zenstack/schema.ts';
 

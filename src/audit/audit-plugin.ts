@@ -8,7 +8,7 @@ import {
   SelectionNode,
   UpdateQueryNode,
 } from 'kysely';
-import { policyRejection } from '../errors.ts';
+import { policyRejection } from '../errors/index.ts';
 import { currentScope, withScope } from '../operation-scope.ts';
 import { asMutationResult, auditedStatement } from './audit-cte.ts';
 import { AUDIT_MODEL, type AuditEntry, auditEntries, columnsOf, type Row } from './audit-entries.ts';

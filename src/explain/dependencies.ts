@@ -1,6 +1,6 @@
 import type { SchemaDef } from '@zenstackhq/orm/schema';
-import type { Expr } from './rule-sql.ts';
-import { fieldRules, type ModelRule, type PolicyOperation } from './rules.ts';
+import type { Expr } from '../rls/expression-sql.ts';
+import { fieldRules, type PolicyOperation, type Rule } from '../rules/index.ts';
 
 /**
  * What an operation's outcome depends on beyond the row's own rule values:
@@ -11,7 +11,7 @@ import { fieldRules, type ModelRule, type PolicyOperation } from './rules.ts';
 export function dependenciesOf(
   schema: SchemaDef,
   model: string,
-  rules: ModelRule[],
+  rules: readonly Rule[],
   operation: PolicyOperation,
 ): string[] {
   const out: string[] = [];
@@ -46,7 +46,7 @@ export function dependenciesOf(
     }
   }
   for (const rule of fieldRules(schema, model)) {
-    if (rule.operations.some((o) => o.trim() === operation || o.trim() === 'all')) {
+    if (rule.written.some((o) => o === operation || o === 'all')) {
       out.push(
         `field ${rule.field}: @${rule.kind}(${rule.condition}) applies when the field is ${operation === 'read' ? 'read' : 'written'}`,
       );

@@ -3,10 +3,10 @@ import type { FieldDef } from '@zenstackhq/orm/schema';
 import { sql } from 'kysely';
 import { schema } from '../../zenstack/schema.ts';
 import { createSystemDb } from '../client.ts';
+import { AUTH_SQL, quoteIdent, quoteLiteral } from '../rls/expression-sql.ts';
 import { authJson } from '../rls/session-context.ts';
+import { modelRules, OPERATIONS, type PolicyOperation, type Rule } from '../rules/index.ts';
 import { dependenciesOf } from './dependencies.ts';
-import { AUTH_SQL, quoteIdent, quoteLiteral } from './rule-sql.ts';
-import { type ModelRule, modelRules, OPERATIONS, type PolicyOperation } from './rules.ts';
 import { type OperationVerdict, verdictFor } from './verdict.ts';
 
 export type ModelName = keyof typeof schema.models & string;
@@ -35,7 +35,7 @@ export interface RowExplanation {
 export interface Explanation {
   model: string;
   operations: PolicyOperation[];
-  rules: Pick<ModelRule, 'index' | 'kind' | 'operations' | 'text'>[];
+  rules: { index: number; kind: 'allow' | 'deny'; operations: PolicyOperation[]; text: string }[];
   rows: RowExplanation[];
   truncated: boolean;
 }
@@ -90,7 +90,7 @@ export async function explain(
   return {
     model,
     operations,
-    rules: rules.map(({ index, kind, operations: ops, text }) => ({ index, kind, operations: ops, text })),
+    rules: rules.map(({ index, kind, operations: ops, text }) => ({ index, kind, operations: [...ops], text })),
     truncated: found.length > limit,
     rows: rows.map((row) => {
       const ctx = {
@@ -130,7 +130,7 @@ async function ruleValues(
   sys: ReturnType<typeof createSystemDb>,
   model: string,
   idField: string,
-  rules: ModelRule[],
+  rules: readonly Rule[],
   ids: unknown[],
   auth: string,
   changes?: Record<string, unknown>,

@@ -1,6 +1,6 @@
 import { type ClientContract, ORMError, ORMErrorReason } from '@zenstackhq/orm';
 import type { SchemaDef } from '@zenstackhq/orm/schema';
-import { policyRejection } from '../errors.ts';
+import { policyRejection } from '../errors/index.ts';
 
 /** The single-row writes whose refusal ZenStack reports as not-found (`*Many` answer `{ count: 0 }` instead). */
 export const SINGLE_ROW: Record<string, 'update' | 'delete' | undefined> = { update: 'update', delete: 'delete' };

@@ -1,9 +1,8 @@
 import { type AnyPlugin, ORMError, ORMErrorReason, RejectedByPolicyReason } from '@zenstackhq/orm';
 import type { SchemaDef } from '@zenstackhq/orm/schema';
 import { AUDIT_MODEL } from '../audit/audit-entries.ts';
-import { evaluate } from '../policy-folding.ts';
+import { fold as evaluate, type Rule as ModelRule, modelRules, type PolicyOperation } from '../rules/index.ts';
 import { refusalBehindNotFound, SINGLE_ROW } from './refused-write.ts';
-import { type ModelRule, modelRules, type PolicyOperation } from './rules.ts';
 
 /** A rule as a rejection reports it: its value judged on the session alone. */
 export interface RejectedRule {

@@ -1,6 +1,6 @@
 import type { SchemaDef } from '@zenstackhq/orm/schema';
 import { AUDIT_MODEL } from '../audit/audit-entries.ts';
-import { covers, type ModelRule, type PolicyOperation } from './rules.ts';
+import type { PolicyOperation, Rule } from '../rules/index.ts';
 
 /** A rule's value for one row and session: `not applicable` when it does not cover the operation. */
 export type RuleValue = true | false | 'not applicable';
@@ -45,7 +45,7 @@ export interface VerdictContext {
  * AuditLog mutation that the rules would let through.
  */
 export function verdictFor(
-  rules: ModelRule[],
+  rules: readonly Rule[],
   values: Record<number, boolean | null>,
   operation: PolicyOperation,
   ctx: VerdictContext,
@@ -54,9 +54,9 @@ export function verdictFor(
     index: r.index,
     kind: r.kind,
     text: r.text,
-    value: covers(r, operation) ? values[r.index] === true : 'not applicable',
+    value: r.operations.includes(operation) ? values[r.index] === true : 'not applicable',
   }));
-  const applicable = rules.filter((r) => covers(r, operation));
+  const applicable = rules.filter((r) => r.operations.includes(operation));
   const denying = applicable.find((r) => r.kind === 'deny' && values[r.index] === true);
   const allows = applicable.filter((r) => r.kind === 'allow');
   const granting = allows.find((r) => values[r.index] === true);

@@ -1,4 +1,4 @@
-import { DbConfigError } from '../config.ts';
+import { DbConfigError } from '../errors/index.ts';
 
 /** DB_SLOW_QUERY_MS: statements that take at least this long are logged; unset or 0 = off. */
 export function slowQueryThresholdMs(env: Readonly<Record<string, string | undefined>> = process.env): number {

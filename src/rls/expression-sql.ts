@@ -1,4 +1,5 @@
 import type { SchemaDef } from '@zenstackhq/orm/schema';
+import { UnsupportedRuleError } from '../errors/index.ts';
 import { AUTH_SETTING } from './names.ts';
 
 /**
@@ -20,10 +21,6 @@ import { AUTH_SETTING } from './names.ts';
 // Only a JSON object with a string id and role is a session: any other context (`null`, `{}`, `[]`,
 // `"ADMIN"`) reads as anonymous, so `auth() != null` can never hold for something that is not a session.
 export const AUTH_SQL = `(SELECT CASE WHEN jsonb_typeof(a -> 'id') = 'string' AND jsonb_typeof(a -> 'role') = 'string' THEN a END FROM (SELECT nullif(current_setting('${AUTH_SETTING}', true), '')::jsonb AS a) AS ctx)`;
-
-export class UnsupportedRuleError extends Error {
-  override readonly name = 'UnsupportedRuleError';
-}
 
 export interface Expr {
   kind: string;

@@ -1,17 +1,8 @@
 import type { SchemaDef } from '@zenstackhq/orm/schema';
-import { fieldRules, modelRules } from '../rules/index.ts';
-import { type Expr, quoteIdent, quoteLiteral, ruleToSql, UnsupportedRuleError } from './expression-sql.ts';
+import { UnsupportedRuleError } from '../errors/index.ts';
+import { fieldRules, modelRules, type PolicyOperation, type Rule } from '../rules/index.ts';
+import { quoteIdent, quoteLiteral } from './expression-sql.ts';
 import { APP_ROLE } from './names.ts';
-
-type Operation = 'create' | 'read' | 'update' | 'post-update' | 'delete';
-const ALL: Operation[] = ['create', 'read', 'update', 'delete']; // 'all' never includes post-update
-
-interface Rule {
-  allow: boolean;
-  operations: Operation[];
-  condition: Expr;
-  label: string;
-}
 
 /**
  * The PostgreSQL row-level security that mirrors the schema's `@@allow` /
@@ -54,31 +45,17 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON ${tables} TO ${APP_ROLE};
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${APP_ROLE};`;
 }
 
-function rulesOf(schema: SchemaDef, model: string): Rule[] {
+function rulesOf(schema: SchemaDef, model: string): readonly Rule[] {
   const fieldRule = fieldRules(schema, model)[0];
   if (fieldRule) {
     throw new UnsupportedRuleError(
       `${model}.${fieldRule.field} ${fieldRule.attribute}(...): field-level rules have no row-level-security form; express it as a model rule (e.g. a post-update @@deny)`,
     );
   }
-  return modelRules(schema, model).map((r) => ({
-    allow: r.allow,
-    operations: r.operations.flatMap((o) => (o === 'all' ? ALL : [o as Operation])),
-    condition: r.condition,
-    label: `${model} ${r.attribute}('${r.operations.join(',')}', ...) (rule ${r.index})`,
-  }));
+  return modelRules(schema, model);
 }
 
-function translate(schema: SchemaDef, model: string, rule: Rule): string {
-  try {
-    return ruleToSql(schema, model, rule.condition);
-  } catch (err) {
-    if (err instanceof UnsupportedRuleError) throw new UnsupportedRuleError(`${rule.label}: ${err.message}`);
-    throw err;
-  }
-}
-
-const COMMAND: Record<Exclude<Operation, 'post-update'>, string> = {
+const COMMAND: Record<Exclude<PolicyOperation, 'post-update'>, string> = {
   read: 'SELECT',
   create: 'INSERT',
   update: 'UPDATE',
@@ -101,29 +78,28 @@ BEGIN
 END
 $$;`,
   ];
-  const postUpdateAllows = rules.filter((r) => r.allow && r.operations.includes('post-update'));
-  const afterUpdate = postUpdateAllows.length
-    ? postUpdateAllows.map((r) => translate(schema, model, r)).join(' OR ')
-    : 'true';
+  const postUpdateAllows = rules.filter((r) => r.kind === 'allow' && r.operations.includes('post-update'));
+  const afterUpdate = postUpdateAllows.length ? postUpdateAllows.map((r) => r.sql).join(' OR ') : 'true';
   let n = 0;
   const policy = (kind: 'PERMISSIVE' | 'RESTRICTIVE', command: string, clauses: string) =>
     `CREATE POLICY ${quoteIdent(`${model}_${command.toLowerCase()}_${kind === 'PERMISSIVE' ? 'allow' : 'deny'}_${++n}`)} ON ${table} AS ${kind} FOR ${command} TO PUBLIC ${clauses};`;
 
   for (const rule of rules) {
-    const sql = translate(schema, model, rule);
+    const { sql } = rule;
+    const allow = rule.kind === 'allow';
     for (const op of rule.operations) {
       if (op === 'post-update') {
-        if (!rule.allow) {
+        if (!allow) {
           lines.push(policy('RESTRICTIVE', 'UPDATE', `USING (true) WITH CHECK (NOT COALESCE(${sql}, false))`));
         }
         continue;
       }
       const command = COMMAND[op];
-      const check = rule.allow ? sql : `NOT COALESCE(${sql}, false)`;
-      const kind = rule.allow ? 'PERMISSIVE' : 'RESTRICTIVE';
+      const check = allow ? sql : `NOT COALESCE(${sql}, false)`;
+      const kind = allow ? 'PERMISSIVE' : 'RESTRICTIVE';
       if (op === 'create') lines.push(policy(kind, command, `WITH CHECK (${check})`));
       else if (op === 'update') {
-        lines.push(policy(kind, command, `USING (${check}) WITH CHECK (${rule.allow ? afterUpdate : 'true'})`));
+        lines.push(policy(kind, command, `USING (${check}) WITH CHECK (${allow ? afterUpdate : 'true'})`));
       } else lines.push(policy(kind, command, `USING (${check})`));
     }
   }

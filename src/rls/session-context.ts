@@ -1,7 +1,6 @@
 import { type AnyPlugin, ORMError, ORMErrorReason } from '@zenstackhq/orm';
-import { policyRejection } from '../errors.ts';
+import { policyRejection, sqlStateInfo } from '../errors/index.ts';
 import { withScope } from '../operation-scope.ts';
-import { sqlStateInfo } from '../sqlstate.ts';
 
 const jsonByAuth = new WeakMap<object, string>();
 

@@ -1,20 +1,48 @@
 import type { AttributeApplication, Expression, SchemaDef } from '@zenstackhq/schema';
+import { UnsupportedRuleError } from '../errors/index.ts';
 import { perModel } from '../per-model.ts';
+import { ruleToSql } from '../rls/expression-sql.ts';
+import { ruleText } from './rule-text.ts';
 
-/** An operation a rule names; `all` stands for create, read, update and delete (never post-update). */
-export type RuleOperation = 'create' | 'read' | 'update' | 'post-update' | 'delete' | 'all';
+/** The operations a rule is judged for, in the order explain() lists them. */
+export const OPERATIONS = ['read', 'create', 'update', 'post-update', 'delete'] as const;
+export type PolicyOperation = (typeof OPERATIONS)[number];
 
-/** One `@@allow` / `@@deny` (or field-level `@allow` / `@deny`) as the generated schema holds it. */
+/** What `all` stands for: every operation except post-update (as ZenStack's policy plugin reads it). */
+const ALL: readonly PolicyOperation[] = ['create', 'read', 'update', 'delete'];
+
+/**
+ * One `@@allow` / `@@deny` (or field-level `@allow` / `@deny`) of the
+ * generated schema: its tree for the evaluators, its text for people
+ * (explain, error messages), its SQL for row-level security and explain.
+ */
 export interface Rule {
-  readonly allow: boolean;
-  /** The operations as written, in order (`'create, update'` → `['create', 'update']`). */
-  readonly operations: readonly string[];
-  /** The condition; a rule written without one is `false` (it grants or denies nothing). */
-  readonly condition: Expression;
-  /** The attribute as written, for messages: `@@allow`, `@@deny`, `@allow`, `@deny`. */
+  readonly model: string;
+  readonly kind: 'allow' | 'deny';
+  /** The attribute as written: `@@allow`, `@@deny`, `@allow`, `@deny`. */
   readonly attribute: string;
-  /** 1-based position among the model's rules, for messages. */
+  /** Position among the model's rules (a field rule: among its field's), from 0. */
   readonly index: number;
+  /** The operations as written, trimmed (`'create, update'` → `['create', 'update']`; `all` kept). */
+  readonly written: readonly string[];
+  /** The operations it covers: `all` expanded, so never post-update unless named. */
+  readonly operations: readonly PolicyOperation[];
+  /** The condition; a rule written without one is `false` (it grants or denies nothing). */
+  readonly expr: Expression;
+  /** The condition as ZModel source, e.g. `auth() != null`. */
+  readonly condition: string;
+  /** The rule as ZModel source, e.g. `@@allow('read', auth() != null)`. */
+  readonly text: string;
+  /** How errors name it: `Patient @@allow('read', ...) (rule 2)` (counted from 1). */
+  readonly label: string;
+  /**
+   * A PostgreSQL boolean over the row aliased as the model's table name
+   * (src/rls/expression-sql.ts; `auth()` is its AUTH_SQL), the same text
+   * zenstack/rls.sql and explain() use. Translated when first read: a rule it
+   * cannot express throws {@link UnsupportedRuleError} with the rule's label,
+   * and only where SQL is wanted (the evaluators never need it).
+   */
+  readonly sql: string;
 }
 
 /** A field-level rule, with the field it sits on. */
@@ -24,17 +52,41 @@ export interface FieldRule extends Rule {
 
 const FALSE: Expression = { kind: 'literal', value: false };
 
-function toRule(a: AttributeApplication, index: number, allowName: string): Rule {
-  const [operations, condition] = (a.args ?? []).map((arg) => arg.value);
+function toRule(schema: SchemaDef, model: string, a: AttributeApplication, index: number): Rule {
+  const [ops, cond] = (a.args ?? []).map((arg) => arg.value);
+  const written = String(ops?.kind === 'literal' ? ops.value : '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  const expr = cond ?? FALSE;
+  const condition = ruleText(expr);
+  const label = `${model} ${a.name}('${written.join(',')}', ...) (rule ${index + 1})`;
+  let sql: string | undefined;
   return {
-    allow: a.name === allowName,
-    operations: String(operations?.kind === 'literal' ? operations.value : '')
-      .split(',')
-      .map((o) => o.trim()),
-    condition: condition ?? FALSE,
+    model,
+    kind: a.name === '@@allow' || a.name === '@allow' ? 'allow' : 'deny',
     attribute: a.name,
     index,
+    written,
+    operations: [...new Set(written.flatMap((o) => (o === 'all' ? ALL : [o as PolicyOperation])))],
+    expr,
+    condition,
+    text: `${a.name}('${written.join(',')}', ${condition})`,
+    label,
+    get sql() {
+      sql ??= translate(schema, model, expr, label);
+      return sql;
+    },
   };
+}
+
+function translate(schema: SchemaDef, model: string, expr: Expression, label: string): string {
+  try {
+    return ruleToSql(schema, model, expr);
+  } catch (err) {
+    if (err instanceof UnsupportedRuleError) throw new UnsupportedRuleError(`${label}: ${err.message}`);
+    throw err;
+  }
 }
 
 function requireModel(schema: SchemaDef, model: string) {
@@ -45,26 +97,22 @@ function requireModel(schema: SchemaDef, model: string) {
 
 /** The model's `@@allow` / `@@deny` rules in schema order, memoised per schema and model. */
 export const modelRules = perModel((schema, model): readonly Rule[] =>
-  (requireModel(schema as SchemaDef, model).attributes ?? [])
+  (requireModel(schema, model).attributes ?? [])
     .filter((a) => a.name === '@@allow' || a.name === '@@deny')
-    .map((a, i) => toRule(a, i + 1, '@@allow')),
+    .map((a, i) => toRule(schema, model, a, i)),
 );
 
-/** The model's field-level `@allow` / `@deny` rules (the first per field, as written). */
+/** The model's field-level `@allow` / `@deny` rules, per field in schema order. */
 export const fieldRules = perModel((schema, model): readonly FieldRule[] =>
-  Object.values(requireModel(schema as SchemaDef, model).fields).flatMap((field) =>
+  Object.values(requireModel(schema, model).fields).flatMap((field) =>
     (field.attributes ?? [])
       .filter((a) => a.name === '@allow' || a.name === '@deny')
-      .map((a, i) => ({ ...toRule(a, i + 1, '@allow'), field: field.name })),
+      // Object.assign, not a spread: a spread would read the `sql` getter (and translate) right away.
+      .map((a, i) => Object.assign(toRule(schema, model, a, i), { field: field.name })),
   ),
 );
 
-/**
- * The rules that apply to `operation`, as ZenStack's policy plugin selects
- * them: a rule naming `all` applies to every operation except post-update.
- */
-export function rulesFor(schema: SchemaDef, model: string, operation: Exclude<RuleOperation, 'all'>): Rule[] {
-  return modelRules(schema, model).filter(
-    (r) => r.operations.includes(operation) || (operation !== 'post-update' && r.operations.includes('all')),
-  );
+/** The rules that apply to `operation`, as ZenStack's policy plugin selects them. */
+export function rulesFor(schema: SchemaDef, model: string, operation: PolicyOperation): readonly Rule[] {
+  return modelRules(schema, model).filter((r) => r.operations.includes(operation));
 }

@@ -4,8 +4,9 @@
  */
 import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { DbConfigError, readDbConfig } from '../../src/config.ts';
+import { readDbConfig } from '../../src/config.ts';
 import { kindOf, statementKind } from '../../src/driver/statement-kind.ts';
+import { DbConfigError } from '../../src/errors/index.ts';
 import { formatLsn, isLsn, parseLsn } from '../../src/replicas/lsn.ts';
 import { onServer } from '../../src/replicas/replica-urls.ts';
 

@@ -10,7 +10,7 @@ import { ORMError, ORMErrorReason, RejectedByPolicyReason } from '@zenstackhq/or
 
 import { sqlStateInfo } from './sqlstate.ts';
 
-export { DbConfigError } from './config.ts';
+export { DbConfigError } from './classes.ts';
 export { ORMError, ORMErrorReason, RejectedByPolicyReason };
 
 /**

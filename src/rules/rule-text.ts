@@ -1,4 +1,5 @@
-import type { Expr } from './rule-sql.ts';
+import type { Expression } from '@zenstackhq/schema';
+import type { Expr } from '../rls/expression-sql.ts';
 
 /**
  * A rule's condition written back as ZModel source, from the expression tree
@@ -8,8 +9,8 @@ import type { Expr } from './rule-sql.ts';
  * Parentheses follow operator precedence, so the text may differ from the
  * source in spacing and redundant parentheses only.
  */
-export function renderExpr(e: Expr): string {
-  return render(e, 0);
+export function ruleText(e: Expression): string {
+  return render(e as unknown as Expr, 0);
 }
 
 // Higher binds tighter (ZModel: || < && < comparisons < collection predicates).
