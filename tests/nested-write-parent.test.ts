@@ -5,8 +5,9 @@
  * only ADMIN may make. A refused call writes nothing and no audit row, with
  * row-level security on (these tests) as without.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import type { SchemaDef } from '@zenstackhq/orm/schema';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, ORMError } from '../src/index.ts';
 import { NestedWriteParentPlugin, parentsWithoutUpdatedAt } from '../src/nested-write-parent.ts';
 import { schema } from '../zenstack/schema.ts';
