@@ -78,7 +78,9 @@ async function confirmReset(url: string): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
     const answer = await rl.question(`Drop everything in ${describeTarget(url)} and re-apply all migrations? [y/N] `);
-    return /^y(es)?$/i.test(answer.trim());
+    const yes = /^y(es)?$/i.test(answer.trim());
+    if (!yes) console.log('Not reset: nothing changed.');
+    return yes;
   } finally {
     rl.close();
   }
