@@ -5,10 +5,13 @@
  * Migrate (its WebAssembly engine, see prisma.config.ts) plans and applies
  * migrations in ./migrations. Usage: `tsx scripts/db.ts <command> [flags]`.
  */
+import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { APP_ROLE } from '@acme/db/rls';
+import { missingUpdatedAtMessage, parentsWithoutUpdatedAt } from '../src/nested-write-parent.ts';
 import { backupCommand, restoreCommand } from '../tooling/backup/backup.ts';
 import { describeTarget } from '../tooling/database.ts';
+import { changedGenerated, snapshotGenerated } from '../tooling/generated-files.ts';
 import { baseline } from '../tooling/migrate/baseline.ts';
 import { pullSchema } from '../tooling/migrate/db-pull.ts';
 import { checkDrift } from '../tooling/migrate/drift.ts';
@@ -31,6 +34,7 @@ function flags<T extends Record<string, { type: 'string' | 'boolean' }>>(options
 
 /** `withCentral`: also the central schema of organization mode (db:generate; push and migrate need only the main one). */
 async function generate(withCentral = true): Promise<number> {
+  const before = snapshotGenerated();
   const code = (await runTool('zen', ['generate', '--no-version-check', '--no-tips', '--silent'])).code;
   if (code !== 0) return code;
   if (withCentral) {
@@ -45,17 +49,41 @@ async function generate(withCentral = true): Promise<number> {
   let sql: string;
   try {
     sql = await writeRlsSql();
+    // Imported after `zen generate` rewrote it: the schema as the zmodel now says.
+    const { schema } = await import(`../zenstack/schema.ts?t=${Date.now()}`);
+    const missing = parentsWithoutUpdatedAt(schema);
+    if (missing.length > 0) throw new Error(missingUpdatedAtMessage(missing));
   } catch (err) {
-    console.error(`[db:generate] zenstack/rls.sql not written: ${(err as Error).message}`);
+    console.error(`[db:generate] ${(err as Error).message}`);
     return 1;
   }
   const count = (re: RegExp) => sql.match(re)?.length ?? 0;
+  const changed = changedGenerated(before, snapshotGenerated());
+  const sources = `zenstack/*.zmodel${withCentral ? ' and zenstack/central/schema.zmodel' : ''}`;
+  const policies = `rls.sql: ${count(/^CREATE POLICY/gm)} policies on ${count(/ENABLE ROW LEVEL SECURITY/g)} tables`;
   console.log(
-    `[db:generate] zenstack/schema.ts, models.ts, input.ts, prisma/schema.prisma and rls.sql ` +
-      `(${count(/^CREATE POLICY/gm)} policies on ${count(/ENABLE ROW LEVEL SECURITY/g)} tables) match zenstack/*.zmodel` +
-      (withCentral ? '; zenstack/central/ matches zenstack/central/schema.zmodel' : ''),
+    changed.length === 0
+      ? `[db:generate] no file changed: the generated code already matched ${sources} (${policies})`
+      : `[db:generate] ${changed.length} file(s) changed to match ${sources}: ${changed.join(', ')} (${policies})`,
   );
   return 0;
+}
+
+/** db:reset's question; a shell that cannot answer it is told about --force. */
+async function confirmReset(url: string): Promise<boolean> {
+  if (!process.stdin.isTTY) {
+    console.error('db:reset drops every table and needs a yes: run it in a terminal, or pass `-- --force`.');
+    return false;
+  }
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    const answer = await rl.question(`Drop everything in ${describeTarget(url)} and re-apply all migrations? [y/N] `);
+    const yes = /^y(es)?$/i.test(answer.trim());
+    if (!yes) console.log('Not reset: nothing changed.');
+    return yes;
+  } finally {
+    rl.close();
+  }
 }
 
 async function prisma(...args: string[]): Promise<number> {
@@ -109,10 +137,10 @@ const commands: Record<string, (url: string) => Promise<number>> = {
 
   async reset(url) {
     const f = flags({ force: { type: 'boolean' } });
+    // Asked here, not by Prisma: its prompt needs unfiltered output, and with it Prisma's config and `url` notes.
+    if (!f.force && !(await confirmReset(url))) return 1;
     return withDeployLock(url, async () => {
-      const args = ['migrate', 'reset', '--skip-generate', '--skip-seed', ...(f.force ? ['--force'] : [])];
-      // Unfiltered: its confirmation prompt needs the terminal.
-      const { code } = await runTool('prisma', args, { filter: undefined });
+      const { code } = await runTool('prisma', ['migrate', 'reset', '--skip-generate', '--skip-seed', '--force']);
       if (code === 0) await applyRls(url);
       return code;
     });

@@ -1,5 +1,6 @@
 import { type AnyPlugin, QueryUtils } from '@zenstackhq/orm';
 import type { SchemaDef } from '@zenstackhq/orm/schema';
+import { schema as appSchema } from '../zenstack/schema.ts';
 
 /**
  * A nested write needs update permission on its parent (ZenStack v2's rule).
@@ -20,10 +21,19 @@ import type { SchemaDef } from '@zenstackhq/orm/schema';
  * transaction rolls back the nested writes with it (no audit row either).
  * Applied at every level of nesting: a nested `update`/`upsert` that itself
  * writes relations touches its own row the same way.
+ *
+ * So every model with a relation field needs an `@updatedAt` field. That is
+ * checked where the schema is generated (`pnpm db:generate`) and again when
+ * the plugin is built (the first createDb), never left to the first nested
+ * write in production: see `parentsWithoutUpdatedAt`.
  */
 export class NestedWriteParentPlugin implements AnyPlugin {
   readonly id = 'nested-write-parent';
   readonly name = 'Nested writes need update permission on the parent';
+
+  constructor(schema: SchemaDef = appSchema) {
+    assertParentsCanBeTouched(schema);
+  }
 
   onQuery: NonNullable<AnyPlugin['onQuery']> = ({ model, operation, args, proceed, client }) => {
     if ((operation !== 'update' && operation !== 'upsert') || !args || typeof args !== 'object') return proceed(args);
@@ -32,6 +42,37 @@ export class NestedWriteParentPlugin implements AnyPlugin {
     if (operation === 'update') return proceed({ ...a, data: touchParents(schema, model, a.data) });
     return proceed({ ...a, update: touchParents(schema, model, a.update), create: a.create });
   };
+}
+
+const checked = new WeakSet<SchemaDef>();
+
+/**
+ * Models a nested write can run under (they have a relation field) but that
+ * have no `@updatedAt` field to touch: their update rule could not be asked.
+ */
+export function parentsWithoutUpdatedAt(schema: SchemaDef): string[] {
+  return Object.entries(schema.models)
+    .filter(([, m]) => {
+      const fields = Object.values(m.fields);
+      return fields.some((f) => f.relation) && !fields.some((f) => f.updatedAt);
+    })
+    .map(([name]) => name);
+}
+
+/** The message says what to add, per model. */
+export function missingUpdatedAtMessage(models: readonly string[]): string {
+  return (
+    `${models.join(', ')}: a model with a relation field needs an @updatedAt field, e.g. ` +
+    '`updatedAt DateTime @updatedAt`. A nested write under it (update({ data: { <relation>: … } })) ' +
+    'sets that field so the update rule of the parent is checked (src/nested-write-parent.ts).'
+  );
+}
+
+export function assertParentsCanBeTouched(schema: SchemaDef): void {
+  if (checked.has(schema)) return;
+  const missing = parentsWithoutUpdatedAt(schema);
+  if (missing.length > 0) throw new TypeError(missingUpdatedAtMessage(missing));
+  checked.add(schema);
 }
 
 type Data = Record<string, unknown>;
@@ -53,9 +94,8 @@ function touchParents(schema: SchemaDef, model: string, data: unknown): unknown 
   }
   if (!writesRelations) return data;
   const updatedAt = Object.values(fields).find((f) => f.updatedAt);
-  if (!updatedAt) {
-    throw new TypeError(`${model}: nested writes need an @updatedAt field to check update permission on the parent`);
-  }
+  // Unreachable with a checked schema (the constructor refuses one without it).
+  if (!updatedAt) throw new TypeError(missingUpdatedAtMessage([model]));
   if (out[updatedAt.name] === undefined) out[updatedAt.name] = new Date();
   return out;
 }

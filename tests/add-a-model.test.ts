@@ -27,6 +27,8 @@ model Room {
   name     String @length(1, 100)
   clinic   Clinic @relation(fields: [clinicId], references: [id])
   clinicId String
+  // A nested write under a Room (room.update({ data: { clinic: … } })) touches it to check Room's update rule.
+  updatedAt DateTime @updatedAt
 
   @@allow('read', auth() != null && auth().memberships?[clinicId == this.clinicId])
   @@allow('all', auth().role == 'ADMIN')
@@ -34,8 +36,8 @@ model Room {
 `;
 
 /** Steps 1 and 2 of the README: the model file, its import, and the reverse relation on Clinic. */
-function addRoomModel(copy: string): void {
-  writeFileSync(path.join(copy, 'zenstack/models/room.zmodel'), ROOM_MODEL);
+function addRoomModel(copy: string, model = ROOM_MODEL): void {
+  writeFileSync(path.join(copy, 'zenstack/models/room.zmodel'), model);
   const schemaFile = path.join(copy, 'zenstack/schema.zmodel');
   writeFileSync(
     schemaFile,
@@ -89,42 +91,73 @@ const roomPolicies = (url: string) =>
 const roomMigrations = (copy: string) =>
   readdirSync(path.join(copy, 'migrations')).filter((d) => d.endsWith('_add_room'));
 
+/** `pnpm typecheck` in the copy: both of its tsc runs. */
+async function typecheck(copy: string) {
+  const tsc = path.join(copy, 'node_modules/typescript/bin/tsc');
+  let output = '';
+  for (const project of ['.', 'packages/studio/web']) {
+    const res = await runNode([tsc, '--noEmit', '-p', project], { cwd: copy, quiet: true });
+    if (res.code !== 0) output += `tsc -p ${project} exited ${res.code}:\n${res.stdout}${res.stderr}`;
+  }
+  return output;
+}
+
 describe('adding a model, as the README says', () => {
-  it('generates, migrates and enforces the new model, in the ORM and in PostgreSQL', async () => {
-    await withRepoCopy(async (copy) => {
-      addRoomModel(copy);
-      const url = await emptyDatabase();
-      const gen = await runDbScript(['generate'], url, copy);
-      expect(gen.code, gen.output).toBe(0);
-      expect(gen.output).toMatch(/\[db:generate\] .*rls\.sql \(\d+ policies on 7 tables\) match zenstack/);
-      expect(gen.output).not.toContain('Multiple versions');
-      expect(readFileSync(path.join(copy, 'zenstack/rls.sql'), 'utf8')).toContain(
-        'CREATE POLICY "Room_select_allow_1"',
-      );
+  it('generates, type-checks, migrates and enforces the new model, in the ORM and in PostgreSQL', async () => {
+    await withRepoCopy(
+      async (copy) => {
+        addRoomModel(copy);
+        const url = await emptyDatabase();
+        const gen = await runDbScript(['generate'], url, copy);
+        expect(gen.code, gen.output).toBe(0);
+        expect(gen.output).toContain(
+          ': zenstack/input.ts, zenstack/models.ts, zenstack/prisma/schema.prisma, zenstack/rls.sql, zenstack/schema.ts (',
+        );
+        expect(gen.output).toMatch(/rls\.sql: \d+ policies on 7 tables/);
+        expect(gen.output).not.toMatch(/Multiple versions|@zenstackhq\//);
+        // Step 3's type-check: no test or package lists the models by hand.
+        expect(await typecheck(copy)).toBe('');
+        expect(readFileSync(path.join(copy, 'zenstack/rls.sql'), 'utf8')).toContain(
+          'CREATE POLICY "Room_select_allow_1"',
+        );
 
-      const migrate = await runDbScript(['migrate', '--', '--name', 'add_room'], url, copy);
-      expect(migrate.code, migrate.output).toBe(0);
-      const [folder] = roomMigrations(copy);
-      expect(readFileSync(path.join(copy, 'migrations', folder as string, 'migration.sql'), 'utf8')).toMatch(
-        /CREATE TABLE "Room"/,
-      );
-      expect(await roomPolicies(url)).toEqual(expect.arrayContaining(['Room_select_allow_1']));
+        const migrate = await runDbScript(['migrate', '--', '--name', 'add_room'], url, copy);
+        expect(migrate.code, migrate.output).toBe(0);
+        const [folder] = roomMigrations(copy);
+        expect(readFileSync(path.join(copy, 'migrations', folder as string, 'migration.sql'), 'utf8')).toMatch(
+          /CREATE TABLE "Room"/,
+        );
+        expect(await roomPolicies(url)).toEqual(expect.arrayContaining(['Room_select_allow_1']));
 
-      expect(await useRoom(copy, url)).toEqual({
-        member: [{ id: 'r1' }],
-        stranger: [],
-        denied: 'rejected-by-policy',
-      });
-      // Audited like every other model, and the denied create left no row.
-      const rows = await withClient(url, (c) =>
-        c.query(`SELECT (SELECT count(*)::int FROM "Room") AS rooms,
+        expect(await useRoom(copy, url)).toEqual({
+          member: [{ id: 'r1' }],
+          stranger: [],
+          denied: 'rejected-by-policy',
+        });
+        // Audited like every other model, and the denied create left no row.
+        const rows = await withClient(url, (c) =>
+          c.query(`SELECT (SELECT count(*)::int FROM "Room") AS rooms,
                         (SELECT count(*)::int FROM "AuditLog" WHERE model = 'Room') AS audited`),
-      );
-      expect(rows.rows).toEqual([{ rooms: 1, audited: 1 }]);
+        );
+        expect(rows.rows).toEqual([{ rooms: 1, audited: 1 }]);
 
-      const again = await runDbScript(['migrate'], url, copy);
-      expect(again.code, again.output).toBe(0);
-      expect(again.output).toContain('No schema changes');
+        const again = await runDbScript(['migrate'], url, copy);
+        expect(again.code, again.output).toBe(0);
+        expect(again.output).toContain('No schema changes');
+      },
+      { typecheck: true },
+    );
+  });
+
+  it('refuses, at db:generate, a model with a relation but no @updatedAt, and says what to add', async () => {
+    await withRepoCopy(async (copy) => {
+      addRoomModel(copy, ROOM_MODEL.replace(/\n *\/\/ A nested write[^\n]*\n *updatedAt DateTime @updatedAt/, ''));
+      expect(readFileSync(path.join(copy, 'zenstack/models/room.zmodel'), 'utf8')).not.toContain('updatedAt');
+      const gen = await runDbScript(['generate'], 'postgresql://unused@127.0.0.1/none', copy);
+      expect(gen.code).toBe(1);
+      expect(gen.output).toContain(
+        '[db:generate] Room: a model with a relation field needs an @updatedAt field, e.g. `updatedAt DateTime @updatedAt`',
+      );
     });
   });
 

@@ -92,6 +92,11 @@ describe('pnpm demo', () => {
     expect(out).toMatch(/^non-member +Patient +no +no +no +no/m);
     expect(out).toMatch(/^support-member +Patient +yes +no +no +no/m);
     expect(out).toMatch(/^admin +Patient +yes +yes +yes +yes/m);
+    // Every model of the schema, ClinicMembership and AuditLog included (tooling/policy-probe.ts).
+    expect(out).toMatch(/^member +ClinicMembership +yes +no +no +no/m);
+    expect(out).toMatch(/^admin +ClinicMembership +yes +yes +yes +yes/m);
+    expect(out).toMatch(/^ADMIN +AuditLog +yes +no +no +no/m);
+    expect(out).toMatch(/^USER +AuditLog +no +no +no +no/m);
 
     const get = (p: string, auth?: string) => fetch(`${base}/${p}`, auth ? { headers: { authorization: auth } } : {});
     const list = await get('clinic.list', `Bearer ${token('USER')}`);

@@ -5,8 +5,12 @@
  * only ADMIN may make. A refused call writes nothing and no audit row, with
  * row-level security on (these tests) as without.
  */
+
+import type { SchemaDef } from '@zenstackhq/orm/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, ORMError } from '../src/index.ts';
+import { NestedWriteParentPlugin, parentsWithoutUpdatedAt } from '../src/nested-write-parent.ts';
+import { schema } from '../zenstack/schema.ts';
 import { dec, openUnrestrictedDb, snapshot, uid } from './support/fixtures.ts';
 import { arrangeTenancy, type Tenancy } from './support/tenancy.ts';
 
@@ -69,4 +73,25 @@ it('ADMIN writes through the clinic; the clinic is audited as updated', async ()
   expect(audit.map((a) => `${a.model}:${a.action}`).sort()).toEqual(
     ['Clinic:update', 'TreatmentsByClinic:create', ...stored.map(() => 'Patient:update')].sort(),
   );
+});
+
+describe('a model with relations but no @updatedAt', () => {
+  /** The committed schema with one model's @updatedAt field removed, as a new model might be written. */
+  const without = (model: keyof typeof schema.models): SchemaDef => {
+    const def = schema.models[model] as SchemaDef['models'][string];
+    const fields = Object.fromEntries(Object.entries(def.fields).filter(([, f]) => !f.updatedAt));
+    return { ...schema, models: { ...schema.models, [model]: { ...def, fields } } } as SchemaDef;
+  };
+
+  it('is none in the committed schema (AuditLog has no relation, every other model its updatedAt)', () => {
+    expect(parentsWithoutUpdatedAt(schema)).toEqual([]);
+    expect(() => new NestedWriteParentPlugin(schema)).not.toThrow();
+  });
+
+  it('is refused when the plugin is built, before any query, with what to add', () => {
+    expect(parentsWithoutUpdatedAt(without('ClinicMembership'))).toEqual(['ClinicMembership']);
+    expect(() => new NestedWriteParentPlugin(without('ClinicMembership'))).toThrow(
+      /^ClinicMembership: a model with a relation field needs an @updatedAt field, e\.g\. `updatedAt DateTime @updatedAt`/,
+    );
+  });
 });

@@ -8,24 +8,33 @@ import {
   type Row,
   type Session,
 } from '../tests/policy-fuzz/rules-oracle.ts';
+import { schema } from '../zenstack/schema.ts';
+import { type GenericProbe, genericProbe } from './policy-probe-generic.ts';
 import { openScriptSystemClient } from './system-client.ts';
 
-export type Outcome = 'allowed' | 'denied' | `error: ${string}`;
+/** `n/a`: nothing to probe (a model with no row yet, for the probes that need one). */
+export type Outcome = 'allowed' | 'denied' | 'n/a' | `error: ${string}`;
 export const OPERATIONS = ['read', 'create', 'update', 'delete'] as const;
-export const MODELS = ['Clinic', 'Treatment', 'TreatmentsByClinic', 'Patient'] as const;
-type Operation = (typeof OPERATIONS)[number];
-type Model = (typeof MODELS)[number];
-type Db = ReturnType<typeof createDb>;
+/** Every model of the schema: the ones below with probes of their own, any other through policy-probe-generic.ts. */
+export const MODELS = Object.keys(schema.models);
+const PROBED = ['Clinic', 'Treatment', 'TreatmentsByClinic', 'Patient', 'ClinicMembership', 'AuditLog'] as const;
+export type Operation = (typeof OPERATIONS)[number];
+type Model = (typeof PROBED)[number];
+export type Db = ReturnType<typeof createDb>;
 
 class Rollback extends Error {}
+class NothingToProbe extends Error {}
 /** A read that returned nothing: the rules hid the row. */
 class Invisible extends Error {}
+/** What a probe returns when there is no row to probe. */
+export const NOTHING_TO_PROBE = Promise.resolve('n/a' as const);
 
 /** Runs `op` as the session inside a transaction that is always rolled back. */
-async function attempt(session: SessionInput | null, op: (db: Db) => Promise<unknown>): Promise<Outcome> {
+export async function attempt(session: SessionInput | null, op: (db: Db) => Promise<unknown>): Promise<Outcome> {
   try {
     await createDb(session).$transaction(async (tx) => {
       const result = await op(tx as unknown as Db);
+      if (result === 'n/a') throw new NothingToProbe();
       if (result === null) throw new Invisible();
       throw new Rollback();
     });
@@ -33,7 +42,10 @@ async function attempt(session: SessionInput | null, op: (db: Db) => Promise<unk
   } catch (err) {
     if (err instanceof Rollback) return 'allowed';
     if (err instanceof Invisible) return 'denied';
+    if (err instanceof NothingToProbe) return 'n/a';
     if (err instanceof ORMError && (err.reason === 'rejected-by-policy' || err.reason === 'not-found')) return 'denied';
+    // A unique key the copy shares with its original: the rules let the write through to the database.
+    if (err instanceof ORMError && err.reason === 'db-query-error' && err.dbErrorCode === '23505') return 'allowed';
     return `error: ${(err as Error).message.split('\n')[0]}`;
   }
 }
@@ -62,6 +74,9 @@ export async function probePolicies(url: string, sessions: Record<string, Sessio
   await sys.clinicMembership.createMany({
     data: [member, supportMember].map((p) => ({ userId: p.id, clinicId: clinic.id, role: 'STAFF' as const })),
   });
+  const membership = await sys.clinicMembership.findFirstOrThrow({ where: { userId: member.id } });
+  // The audit log is append-only (no row can be removed afterwards): probe an existing row, if there is one.
+  const auditRow = await sys.auditLog.findFirst({ orderBy: { id: 'desc' } });
   const patientSessions: Record<string, SessionInput | null> = {
     member: await loadSession(member),
     'non-member': { id: `${tag}-outsider`, role: 'USER' },
@@ -96,6 +111,23 @@ export async function probePolicies(url: string, sessions: Record<string, Sessio
       update: (db) => db.patient.update({ where: { id: patient.id }, data: { name: 'probed' } }),
       delete: (db) => db.patient.delete({ where: { id: patient.id } }),
     },
+    ClinicMembership: {
+      read: (db) => db.clinicMembership.findUnique({ where: { id: membership.id } }),
+      create: (db) =>
+        db.clinicMembership.create({ data: { userId: `${tag}-new`, clinicId: clinic.id, role: 'VIEWER' } }),
+      update: (db) => db.clinicMembership.update({ where: { id: membership.id }, data: { role: 'VIEWER' } }),
+      delete: (db) => db.clinicMembership.delete({ where: { id: membership.id } }),
+    },
+    AuditLog: {
+      read: (db) => (auditRow ? db.auditLog.findUnique({ where: { id: auditRow.id } }) : NOTHING_TO_PROBE),
+      create: (db) =>
+        db.auditLog.create({
+          data: { actorId: tag, actorRole: 'USER', model: 'Clinic', action: 'update', recordId: clinic.id },
+        }),
+      update: (db) =>
+        auditRow ? db.auditLog.update({ where: { id: auditRow.id }, data: { action: 'probed' } }) : NOTHING_TO_PROBE,
+      delete: (db) => (auditRow ? db.auditLog.delete({ where: { id: auditRow.id } }) : NOTHING_TO_PROBE),
+    },
   };
 
   // What the rules as data (tests/policy-fuzz/rules-oracle.ts) say each probe must do.
@@ -104,8 +136,11 @@ export async function probePolicies(url: string, sessions: Record<string, Sessio
     Treatment: { model: 'treatment', row: treatment, created: {}, patch: {} },
     TreatmentsByClinic: { model: 'treatmentsByClinic', row: link, created: {}, patch: {} },
     Patient: { model: 'patient', row: patient, created: { clinicId: clinic.id, deletedAt: null }, patch: {} },
+    ClinicMembership: { model: 'clinicMembership', row: membership, created: {}, patch: { role: 'VIEWER' } },
+    AuditLog: { model: 'auditLog', row: auditRow ?? {}, created: {}, patch: {} },
   };
   const expectedOf = (input: SessionInput | null, model: Model, operation: Operation): Outcome => {
+    if (model === 'AuditLog' && !auditRow && operation !== 'create') return 'n/a';
     const session: Session = input && { id: input.id, role: input.role, memberships: input.memberships ?? [] };
     const { model: m, row, created, patch } = probeRows[model];
     const allowed =
@@ -119,17 +154,27 @@ export async function probePolicies(url: string, sessions: Record<string, Sessio
     return allowed ? 'allowed' : 'denied';
   };
 
-  const matrix: { session: string; model: Model; operation: Operation; outcome: Outcome; expected: Outcome }[] = [];
+  const matrix: { session: string; model: string; operation: Operation; outcome: Outcome; expected: Outcome }[] = [];
+  // Clinic-scoped models are probed with sessions defined by the probe clinic's memberships.
+  const scoped = new Set(['Patient', 'ClinicMembership']);
+  const generic = new Map<string, GenericProbe>();
   try {
-    const run = async (sessionsForModel: Record<string, SessionInput | null>, model: Model) => {
-      for (const [name, session] of Object.entries(sessionsForModel)) {
+    for (const model of MODELS) {
+      const own = (PROBED as readonly string[]).includes(model);
+      const probe = own ? undefined : await genericProbe(sys, model);
+      if (probe) generic.set(model, probe);
+      for (const [name, session] of Object.entries(scoped.has(model) ? patientSessions : sessions)) {
         for (const operation of OPERATIONS) {
-          const outcome = await attempt(session, probes[model][operation]);
-          matrix.push({ session: name, model, operation, outcome, expected: expectedOf(session, model, operation) });
+          const outcome = probe
+            ? await probe.attempt(session, operation)
+            : await attempt(session, probes[model as Model][operation]);
+          const expected = probe
+            ? await probe.expected(session, operation)
+            : expectedOf(session, model as Model, operation);
+          matrix.push({ session: name, model, operation, outcome, expected });
         }
       }
-    };
-    for (const model of MODELS) await run(model === 'Patient' ? patientSessions : sessions, model);
+    }
   } finally {
     await sys.patient.deleteMany({ where: { clinicId: clinic.id } });
     await sys.clinicMembership.deleteMany({ where: { clinicId: clinic.id } });
@@ -141,6 +186,8 @@ export async function probePolicies(url: string, sessions: Record<string, Sessio
   return matrix;
 }
 
+const EXPECTED_FROM = 'tests/policy-fuzz/rules-oracle.ts; explain() for a model it does not state; - no row yet';
+
 /**
  * The matrix as a fixed-width table: one row per session x model, one column
  * per operation. A cell that disagrees with the rules as data is marked `!`
@@ -151,7 +198,7 @@ export function formatMatrix(matrix: Awaited<ReturnType<typeof probePolicies>>):
   let disagreements = 0;
   for (const { session, model, operation, outcome, expected } of matrix) {
     const key = `${session.padEnd(15)} ${model.padEnd(19)}`;
-    const text = outcome === 'allowed' ? 'yes' : outcome === 'denied' ? 'no' : outcome;
+    const text = outcome === 'allowed' ? 'yes' : outcome === 'denied' ? 'no' : outcome === 'n/a' ? '-' : outcome;
     if (outcome !== expected) disagreements += 1;
     rows.set(key, { ...rows.get(key), [operation]: outcome === expected ? text : `${text}!` });
   }
@@ -159,8 +206,8 @@ export function formatMatrix(matrix: Awaited<ReturnType<typeof probePolicies>>):
   const header = `${'session'.padEnd(15)} ${'model'.padEnd(19)} ${OPERATIONS.map((o) => o.padEnd(7)).join('')}`;
   const footer =
     disagreements === 0
-      ? 'every cell agrees with the rules as data (tests/policy-fuzz/rules-oracle.ts)'
-      : `${disagreements} cell(s) marked ! disagree with the rules as data (tests/policy-fuzz/rules-oracle.ts)`;
+      ? `every cell agrees with the rules as data (${EXPECTED_FROM})`
+      : `${disagreements} cell(s) marked ! disagree with the rules as data (${EXPECTED_FROM})`;
   return [header, ...[...rows].map(([k, v]) => `${k} ${OPERATIONS.map((o) => cell(v[o])).join('')}`), footer].join(
     '\n',
   );

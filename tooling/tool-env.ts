@@ -108,7 +108,7 @@ const ANSI = /\x1b\[[0-9;]*m/g;
 
 /**
  * What the CLIs print that is wrong or alarming here, and why it is dropped:
- * - ZenStack's "Multiple versions" banner: @zenstackhq/plugin-soft-delete is
+ * - ZenStack's "Multiple versions" banner and its list of versions: @zenstackhq/plugin-soft-delete is
  *   3.9.3 (its newest release) and the workspace overrides its ORM dependency to
  *   3.9.4, so one ORM copy is loaded (see pnpm-workspace.yaml);
  * - Prisma's notes that the config file was loaded and that the schema's
@@ -133,6 +133,8 @@ function keptToolLine(line: string): string | null {
     return null;
   }
   if (inBanner) return null;
+  // The banner's version list: on stdout while the banner's frame is on stderr, so outside the frame.
+  if (/^\t@zenstackhq\/\S+\s+\S+\s*$/.test(plain)) return null;
   if (
     /^(Loaded Prisma config|Prisma config detected|Prisma schema loaded from|Datasource "db":|WARNING: Your schema specifies the following datasource|- url$|The values from your schema will NOT be used|We recommend you to remove those properties)/.test(
       plain,

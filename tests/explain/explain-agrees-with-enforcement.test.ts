@@ -8,21 +8,30 @@ import type { SessionInput } from '@acme/auth';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ModelName } from '../../src/explain/explain.ts';
 import { createDb, explain, loadSession, ORMError, type PolicyOperation } from '../../src/index.ts';
+import { schema } from '../../zenstack/schema.ts';
 import { openUnrestrictedDb, snapshot } from '../support/fixtures.ts';
 import { arrangeWorld, prng, randomSession } from './random-cases.ts';
 
 // Fixed, so a disagreement replays; change it locally to explore other cases.
 const SEED = 19_2026;
 const CASES = 300;
-const MODELS: ModelName[] = ['Clinic', 'Treatment', 'TreatmentsByClinic', 'Patient', 'ClinicMembership', 'AuditLog'];
-// A field an update sets to the value it already has: the rules judge the same row before and after.
-const SAME_VALUE: Record<ModelName, string> = {
-  Clinic: 'name',
-  Treatment: 'name',
-  TreatmentsByClinic: 'notes',
-  Patient: 'name',
-  ClinicMembership: 'role',
-  AuditLog: 'action',
+// Every model of the schema: a new one is covered without an edit here (once arrangeWorld gives it rows).
+const MODELS = Object.keys(schema.models) as ModelName[];
+type FieldDef = { name: string; type: string; id?: boolean; relation?: unknown; foreignKeyFor?: unknown };
+/**
+ * A field an update sets to the value it already has, so the rules judge the same row before and after: the
+ * model's first text field that is neither its id, a foreign key, generated nor managed (`@updatedAt`).
+ */
+const sameValueField = (model: ModelName): string => {
+  const fields = Object.values(schema.models[model].fields) as (FieldDef & {
+    default?: unknown;
+    updatedAt?: unknown;
+  })[];
+  const field = fields.find(
+    (f) => f.type === 'String' && !f.id && !f.relation && !f.foreignKeyFor && f.default === undefined && !f.updatedAt,
+  );
+  if (!field) throw new Error(`${model} has no plain text field for a same-value update`);
+  return field.name;
 };
 // Not copied into a create: generated, or JSON the copy does not need.
 const SKIP_ON_CREATE = new Set(['id', 'createdAt', 'updatedAt', 'occurredAt', 'txId', 'before', 'after']);
@@ -79,12 +88,15 @@ it(`agrees with createDb on ${CASES} random cases (seed ${SEED})`, async () => {
   const before = await snapshot(raw);
   const rows: Record<string, Record<string, unknown>[]> = {};
   for (const model of MODELS) rows[model] = await delegate(raw, model).findMany({ orderBy: { id: 'asc' } });
+  // A model arrangeWorld gives no rows (a new one) has nothing to judge yet.
+  const judged = MODELS.filter((m) => (rows[m] as unknown[]).length > 0);
+  expect(judged).toEqual(expect.arrayContaining(['Clinic', 'Patient', 'ClinicMembership', 'AuditLog']));
 
   const disagreements: string[] = [];
   const tally: Record<string, number> = {};
   for (let i = 0; i < CASES; i++) {
     // Patients carry the interesting rules (memberships, soft delete, post-update): half the cases.
-    const model = r.chance(0.5) ? 'Patient' : r.pick(MODELS);
+    const model = r.chance(0.5) ? 'Patient' : r.pick(judged);
     const row = r.pick(rows[model] as Record<string, unknown>[]);
     const session = randomSession(r, world, loaded);
     const includeDeleted = r.chance(0.3);
@@ -92,7 +104,7 @@ it(`agrees with createDb on ${CASES} random cases (seed ${SEED})`, async () => {
     const changes: Record<string, unknown> =
       model === 'Patient' && r.chance(0.5)
         ? { clinicId: r.pick(world.clinics).id }
-        : { [SAME_VALUE[model]]: row[SAME_VALUE[model]] };
+        : { [sameValueField(model)]: row[sameValueField(model)] };
     const [explained] = (await explain(session, model, 'all', { id: row.id }, { includeDeleted, changes })).rows;
     const v = (op: PolicyOperation) => explained?.operations[op]?.allowed === true;
 

@@ -1,6 +1,7 @@
 import type { SessionInput } from '@acme/auth';
 import Decimal from 'decimal.js';
 import { openScriptSystemClient } from '../../tooling/system-client.ts';
+import { schema } from '../../zenstack/schema.ts';
 
 /**
  * A client with no access rules, for arranging fixtures and reading the
@@ -33,15 +34,31 @@ export function uid(prefix = 'x'): string {
 
 /** Every row of every table (audit log included), ordered: compare before/after to prove nothing changed. */
 export async function snapshot(db: UnrestrictedDb) {
-  const [clinics, treatments, links, patients, memberships, audit] = await Promise.all([
+  const [clinics, treatments, links, patients, memberships, audit, others] = await Promise.all([
     db.clinic.findMany({ orderBy: { id: 'asc' } }),
     db.treatment.findMany({ orderBy: { id: 'asc' } }),
     db.treatmentsByClinic.findMany({ orderBy: { id: 'asc' } }),
     db.patient.findMany({ orderBy: { id: 'asc' } }),
     db.clinicMembership.findMany({ orderBy: { id: 'asc' } }),
     db.auditLog.findMany({ orderBy: { id: 'asc' } }),
+    otherModels(db),
   ]);
-  return { clinics, treatments, links, patients, memberships, audit };
+  return { clinics, treatments, links, patients, memberships, audit, others };
+}
+
+const NAMED = new Set(['Clinic', 'Treatment', 'TreatmentsByClinic', 'Patient', 'ClinicMembership', 'AuditLog']);
+/** Rows of every model the schema has beyond the named ones (a new model): "unchanged" covers it too. */
+async function otherModels(db: UnrestrictedDb): Promise<Record<string, unknown[]>> {
+  const out: Record<string, unknown[]> = {};
+  for (const model of Object.keys(schema.models).filter((m) => !NAMED.has(m))) {
+    const idField = Object.values(schema.models[model as keyof typeof schema.models].fields).find(
+      (f) => 'id' in f && f.id,
+    );
+    // biome-ignore lint/suspicious/noExplicitAny: a delegate picked by model name
+    const delegate = (db as any)[model.charAt(0).toLowerCase() + model.slice(1)];
+    out[model] = await delegate.findMany(idField ? { orderBy: { [idField.name]: 'asc' } } : {});
+  }
+  return out;
 }
 
 /** A clinic, a treatment and the link between them. */

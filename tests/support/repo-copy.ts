@@ -17,6 +17,8 @@ const ENTRIES = [
   'packages',
   'tests/policy-fuzz/rules-oracle.ts', // the demo's policy matrix reads it (tooling/policy-probe.ts)
 ];
+/** What `pnpm typecheck` reads beyond ENTRIES (tsconfig.json's include). */
+const TYPECHECKED = ['tests', 'bench', 'vitest.config.ts', 'vitest.faults.config.ts', 'vitest.policy-fuzz.config.ts'];
 
 /**
  * Runs `fn` in a throwaway copy of the repo (sharing node_modules), for tests
@@ -24,7 +26,7 @@ const ENTRIES = [
  */
 export async function withRepoCopy(
   fn: (copy: string) => Promise<void>,
-  opts: { privateParent?: boolean; ownPackages?: boolean } = {},
+  opts: { privateParent?: boolean; ownPackages?: boolean; typecheck?: boolean } = {},
 ): Promise<void> {
   // privateParent: the copy sits in a mode-700 directory, like a clone under /root.
   const parent = opts.privateParent ? mkdtempSync(path.join(tmpdir(), 'acme-private-')) : undefined;
@@ -33,12 +35,9 @@ export async function withRepoCopy(
   // As root, embedded PostgreSQL runs as the `postgres` user, which must reach .data/ inside the copy.
   chmodSync(copy, 0o755);
   try {
-    // ownPackages: the workspace links under packages/*/node_modules (`@acme/db` -> ../../..) stay relative,
-    // so a package run in the copy imports the copy's root (its tooling, its .data/), not this checkout's.
-    // cpSync otherwise resolves them to absolute paths into the original.
-    const verbatimSymlinks = opts.ownPackages === true;
-    for (const entry of ENTRIES) {
-      cpSync(path.join(ROOT, entry), path.join(copy, entry), { recursive: true, verbatimSymlinks });
+    // Verbatim: the workspace links (packages/*/node_modules/@acme/db -> ../../..) point into the copy, not here.
+    for (const entry of [...ENTRIES, ...(opts.typecheck ? TYPECHECKED : [])]) {
+      cpSync(path.join(ROOT, entry), path.join(copy, entry), { recursive: true, verbatimSymlinks: true });
     }
     symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'));
     await fn(copy);

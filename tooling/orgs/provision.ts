@@ -1,8 +1,7 @@
 import { ORG_SLUG } from '@acme/auth';
 import type { OrgConfig, OrgRecord } from '@acme/db/orgs';
-import { newDatabaseName } from '@acme/db/orgs';
+import { newDatabaseName, organizationsChanged } from '@acme/db/orgs';
 import pg from 'pg';
-import { organizationsChanged } from '@acme/db/orgs';
 import { databaseName, withDatabase } from '../database.ts';
 import { MAIN_SCHEMA } from '../migrate/schema-targets.ts';
 import { ensureAppLogin } from '../rls/app-role.ts';

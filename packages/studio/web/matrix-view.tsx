@@ -1,6 +1,9 @@
 import { api, useLoad } from './api.ts';
 
 const OPERATIONS = ['read', 'create', 'update', 'delete'];
+// `n/a`: a model with no row to probe yet (a new one), not an error.
+const CLASS: Record<string, string> = { allowed: 'yes', denied: 'no', 'n/a': 'muted' };
+const TEXT: Record<string, string> = { allowed: 'yes', denied: 'no', 'n/a': '-' };
 
 /** What each session may do to each model, observed against the database (every probe rolled back). */
 export function MatrixView() {
@@ -18,7 +21,7 @@ export function MatrixView() {
       <h2>Live policy matrix</h2>
       <p className="muted">
         Observed against the database by tooling/policy-probe.ts: disposable rows, every probe in a rolled-back
-        transaction, the rows removed afterwards.
+        transaction, the rows removed afterwards. Every model of the schema; - is a model with no row to probe yet.
       </p>
       <table className="matrix" data-testid="matrix">
         <thead>
@@ -38,8 +41,8 @@ export function MatrixView() {
                 <td>{session}</td>
                 <td>{model}</td>
                 {OPERATIONS.map((o) => (
-                  <td key={o} className={ops[o] === 'allowed' ? 'yes' : ops[o] === 'denied' ? 'no' : 'err'}>
-                    {ops[o] === 'allowed' ? 'yes' : ops[o] === 'denied' ? 'no' : (ops[o] ?? '?')}
+                  <td key={o} className={CLASS[ops[o] ?? ''] ?? 'err'}>
+                    {TEXT[ops[o] ?? ''] ?? ops[o] ?? '?'}
                   </td>
                 ))}
               </tr>
