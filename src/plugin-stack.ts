@@ -47,7 +47,7 @@ export interface StackParts {
 
 interface Layer {
   id: string;
-  when(f: StackFlags): boolean;
+  when(f: StackFlags, p: Pick<StackParts, 'route'>): boolean;
   make(p: StackParts, f: StackFlags): AnyPlugin;
 }
 
@@ -72,7 +72,7 @@ const enforced = (f: StackFlags) => f.kind !== 'system';
  *   the cache's capture sees each statement exactly as the driver gets it.
  */
 export const LAYERS: readonly Layer[] = [
-  { id: 'replica-route', when: () => true, make: (p) => p.route as AnyPlugin },
+  { id: 'replica-route', when: (_f, p) => p.route !== undefined, make: (p) => p.route as AnyPlugin },
   {
     id: 'observability-operations',
     when: (f) => f.kind !== 'twin',
@@ -101,8 +101,7 @@ export const LAYERS: readonly Layer[] = [
   { id: 'query-cache-capture', when: (f) => session(f) && f.cached, make: () => new QueryCapturePlugin() },
 ];
 
-const selected = (flags: StackFlags, parts: Pick<StackParts, 'route'>) =>
-  LAYERS.filter((l) => l.when(flags) && (l.id !== 'replica-route' || parts.route !== undefined));
+const selected = (flags: StackFlags, parts: Pick<StackParts, 'route'>) => LAYERS.filter((l) => l.when(flags, parts));
 
 /** The ids of a stack's layers, outermost first (what tests pin). */
 export function layerIds(flags: StackFlags, parts: Pick<StackParts, 'route'> = {}): string[] {

@@ -81,8 +81,7 @@ export class AcmeConnection implements DatabaseConnection {
     if (state !== 'open') return; // nothing was sent, or its one statement committed by itself
     const client = this.client as pg.PoolClient;
     const commit = this.checked(client.query('COMMIT'));
-    const { replicas } = this.o;
-    const result = this.wrote && replicas ? await this.afterWrite(client, commit) : await commit;
+    const result = await (this.wrote ? this.afterWrite(client, commit) : commit);
     // PostgreSQL completes COMMIT with a ROLLBACK tag when an earlier error aborted the transaction.
     if (result.command === 'ROLLBACK') throw new Error('@acme/db: the transaction was aborted and rolled back');
   }
