@@ -27,7 +27,9 @@ describe('pnpm demo with two organizations', () => {
     await withRepoCopy(
       async (copy) => {
         expect(existsSync(path.join(copy, '.data'))).toBe(false);
-        expect(existsSync(path.join(copy, 'packages/demo/node_modules/@acme/db/tooling/postgres/dev-database.ts'))).toBe(true);
+        expect(
+          existsSync(path.join(copy, 'packages/demo/node_modules/@acme/db/tooling/postgres/dev-database.ts')),
+        ).toBe(true);
         const child = spawn(process.execPath, ['--import', 'tsx', 'packages/demo/src/demo.ts'], {
           cwd: copy,
           env: {

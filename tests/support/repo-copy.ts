@@ -18,7 +18,14 @@ const ENTRIES = [
   'tests/policy-fuzz/rules-oracle.ts', // the demo's policy matrix reads it (tooling/policy-probe.ts)
 ];
 /** What `pnpm typecheck` reads beyond ENTRIES (tsconfig.json's include). */
-const TYPECHECKED = ['tests', 'bench', 'vitest.config.ts', 'vitest.shared.ts', 'vitest.faults.config.ts', 'vitest.policy-fuzz.config.ts'];
+const TYPECHECKED = [
+  'tests',
+  'bench',
+  'vitest.config.ts',
+  'vitest.shared.ts',
+  'vitest.faults.config.ts',
+  'vitest.policy-fuzz.config.ts',
+];
 
 /**
  * Runs `fn` in a throwaway copy of the repo (sharing node_modules), for tests
