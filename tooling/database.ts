@@ -14,8 +14,12 @@ export function databaseName(url: string): string {
 }
 
 /** Runs `fn` with one short-lived client; the client is always closed. */
-export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
+export async function withClient<T>(
+  url: string,
+  fn: (c: pg.Client) => Promise<T>,
+  options: Omit<pg.ClientConfig, 'connectionString'> = {},
+): Promise<T> {
+  const client = new pg.Client({ ...options, connectionString: url });
   await client.connect();
   try {
     return await fn(client);

@@ -46,3 +46,13 @@ export async function withTargetDatabase<T>(label: string, fn: (url: string) => 
     await target.release();
   }
 }
+
+/** For an entry point (demo, studio): the target database, or one `[label] failed: …` line and exit 1. */
+export async function openTargetOrExit(label: string): Promise<TargetDatabase> {
+  try {
+    return await openTargetDatabase(label);
+  } catch (err) {
+    console.error(`[${label}] failed: ${(err as Error).message}`);
+    process.exit(1);
+  }
+}

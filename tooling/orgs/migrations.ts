@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
+import { withClient } from '../database.ts';
 import type { SchemaTarget } from '../migrate/schema-targets.ts';
 import { ROOT } from '../tool-env.ts';
 
@@ -25,15 +26,8 @@ export interface MigrationState {
 }
 
 /** Runs `fn` on one client that gives up connecting after 10 s (a server that is down must not hang a command). */
-export async function withQuickClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
+export const withQuickClient = <T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> =>
+  withClient(url, fn, { connectionTimeoutMillis: 10_000 });
 
 /** Reads Prisma's history table (one query, no Prisma process): what `db:org:list` and the deploy fast path need. */
 export async function migrationState(url: string, target: SchemaTarget): Promise<MigrationState> {

@@ -18,7 +18,7 @@ import { formatMatrix, probePolicies } from '@acme/db/tooling/policy-probe.ts';
 import { DEV_DATA } from '@acme/db/tooling/postgres/dev-database.ts';
 import { seedDatabase } from '@acme/db/tooling/seed/data.ts';
 import { checkStartupConfig } from '@acme/db/tooling/startup-config.ts';
-import { openTargetDatabase, type TargetDatabase } from '@acme/db/tooling/target-database.ts';
+import { openTargetOrExit } from '@acme/db/tooling/target-database.ts';
 
 const log = (line: string) => console.log(`[demo] ${line}`);
 
@@ -62,13 +62,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(64);
 }
 await checkPort(port);
-let target: TargetDatabase;
-try {
-  target = await openTargetDatabase('demo');
-} catch (err) {
-  console.error(`[demo] failed: ${(err as Error).message}`);
-  process.exit(1);
-}
+const target = await openTargetOrExit('demo');
 const url = target.url;
 
 let server: ReturnType<typeof createApiServer> | undefined;

@@ -16,7 +16,7 @@ import { deployMigrations } from '@acme/db/tooling/migrate/migrate.ts';
 import { probePolicies } from '@acme/db/tooling/policy-probe.ts';
 import { seedDatabase } from '@acme/db/tooling/seed/data.ts';
 import { checkStartupConfig } from '@acme/db/tooling/startup-config.ts';
-import { openTargetDatabase, type TargetDatabase } from '@acme/db/tooling/target-database.ts';
+import { openTargetOrExit } from '@acme/db/tooling/target-database.ts';
 import { StudioRefusedError, startStudio } from './server.ts';
 
 const log = (line: string) => console.log(`[studio] ${line}`);
@@ -31,13 +31,7 @@ if (process.env.NODE_ENV === 'production') {
 }
 
 checkStartupConfig('studio'); // one line for a bad setting, before the database is started
-let target: TargetDatabase;
-try {
-  target = await openTargetDatabase('studio');
-} catch (err) {
-  console.error(`[studio] failed: ${(err as Error).message}`);
-  process.exit(1);
-}
+const target = await openTargetOrExit('studio');
 let stop = async () => {
   await closeDb();
   await target.release();
