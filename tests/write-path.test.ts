@@ -228,8 +228,13 @@ describe('lazy BEGIN (src/driver/connection.ts) on a real connection', () => {
   });
   const count = async () => Number((await pool.query('SELECT count(*) FROM "lazy_begin_probe"')).rows[0].count);
   const inTransaction = async () =>
-    (await pool.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE state LIKE $1', ['idle in transaction%']))
-      .rows[0].n as number;
+    // This test database's backends only: other files' servers and databases run beside it.
+    (
+      await pool.query(
+        'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state LIKE $1',
+        ['idle in transaction%'],
+      )
+    ).rows[0].n as number;
 
   it('a transaction begun lazily still rolls back', async () => {
     const before = await count();
