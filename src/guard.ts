@@ -1,5 +1,5 @@
 import { PolicyBypassError } from './errors/index.ts';
-import { runInTransactionScope } from './fast-path/query-cache/capture.ts';
+import { withScope } from './operation-scope.ts';
 
 /**
  * ZenStack clients carry escape hatches that step around the access rules:
@@ -37,7 +37,7 @@ const handler: ProxyHandler<Record<string | symbol, unknown>> = {
       // Interactive transactions hand out a client too; it gets the same guard.
       // In a transaction scope the query cache stands aside: its statements would run outside the transaction.
       return (fn: unknown, options?: unknown) =>
-        runInTransactionScope(() =>
+        withScope({ inTransaction: true }, () =>
           tx.call(target, typeof fn === 'function' ? (inner: object) => fn(guardClient(inner)) : fn, options),
         );
     }

@@ -1,7 +1,7 @@
 import { parseSessionUser, type SessionInput } from '@acme/auth';
-import type { FieldDef } from '@zenstackhq/orm/schema';
+import type { FieldDef, SchemaDef } from '@zenstackhq/orm/schema';
 import { sql } from 'kysely';
-import { schema } from '../../zenstack/schema.ts';
+import { schema as projectSchema } from '../../zenstack/schema.ts';
 import { createSystemDb } from '../client.ts';
 import { AUTH_SQL, quoteIdent, quoteLiteral } from '../rls/expression-sql.ts';
 import { authJson } from '../rls/session-context.ts';
@@ -9,7 +9,26 @@ import { modelRules, OPERATIONS, type PolicyOperation, type Rule } from '../rule
 import { dependenciesOf } from './dependencies.ts';
 import { type OperationVerdict, verdictFor } from './verdict.ts';
 
-export type ModelName = keyof typeof schema.models & string;
+export type ModelName = keyof typeof projectSchema.models & string;
+
+/**
+ * What explain reads: a schema, and an owner client of that schema that
+ * sees hidden and soft-deleted rows (no policy plugin, no row-level
+ * security). The generic part works for any ZenStack schema; `explain` below
+ * is it bound to this project's schema and system client.
+ */
+export interface ExplainTarget {
+  schema: SchemaDef;
+  ownerClient(): object;
+}
+
+export type Explain<M extends string = string> = (
+  session: SessionInput | null,
+  model: M,
+  operation?: PolicyOperation | 'all' | readonly PolicyOperation[],
+  where?: Record<string, unknown>,
+  options?: ExplainOptions,
+) => Promise<Explanation>;
 
 export interface ExplainOptions {
   /** Rows to explain at most (default 50); `truncated` says when more matched. */
@@ -54,12 +73,25 @@ export interface Explanation {
  * const [row] = (await explain(session, 'Patient', 'read', { id: patientId })).rows;
  * row.operations.read; // { allowed: false, decidedBy: { by: 'no-allow', ... }, rules: [...] }
  */
-export async function explain(
+export const explain: Explain<ModelName> = explainerFor({
+  schema: projectSchema,
+  ownerClient: () => createSystemDb('explain', { includeDeleted: true }),
+});
+
+/** explain() for another schema (the generic layers are tested on foreign schemas). */
+export function explainerFor({ schema, ownerClient }: ExplainTarget): Explain {
+  return (session, model, operation = 'all', where = {}, options = {}) =>
+    explainWith(schema, ownerClient(), session, model, operation, where, options);
+}
+
+async function explainWith(
+  schema: SchemaDef,
+  sys: object,
   session: SessionInput | null,
-  model: ModelName,
-  operation: PolicyOperation | 'all' | readonly PolicyOperation[] = 'all',
-  where: Record<string, unknown> = {},
-  options: ExplainOptions = {},
+  model: string,
+  operation: PolicyOperation | 'all' | readonly PolicyOperation[],
+  where: Record<string, unknown>,
+  options: ExplainOptions,
 ): Promise<Explanation> {
   const def = schema.models[model];
   if (!def) throw new TypeError(`explain: unknown model ${JSON.stringify(model)}`);
@@ -71,7 +103,6 @@ export async function explain(
   const user = session === null ? null : parseSessionUser(session);
   const rules = modelRules(schema, model);
 
-  const sys = createSystemDb('explain', { includeDeleted: true });
   // biome-ignore lint/suspicious/noExplicitAny: the delegate is picked by model name at runtime
   const delegate = (sys as any)[model.charAt(0).toLowerCase() + model.slice(1)];
   const found: Record<string, unknown>[] = await delegate.findMany({
@@ -82,8 +113,10 @@ export async function explain(
   const rows = found.slice(0, limit);
   const ids = rows.map((r) => r[idField]);
   const json = authJson(user);
-  const values = await ruleValues(sys, model, idField, rules, ids, json);
-  const after = options.changes ? await ruleValues(sys, model, idField, rules, ids, json, options.changes) : values;
+  const values = await ruleValues(sys, def.fields, model, idField, rules, ids, json);
+  const after = options.changes
+    ? await ruleValues(sys, def.fields, model, idField, rules, ids, json, options.changes)
+    : values;
   const fields: Record<string, FieldDef> = def.fields;
   const deletedField = Object.values(fields).find((f) => f.attributes?.some((a) => a.name === '@deletedAt'))?.name;
 
@@ -127,7 +160,8 @@ export async function explain(
  * derived table of the same name whose changed columns are the new values.
  */
 async function ruleValues(
-  sys: ReturnType<typeof createSystemDb>,
+  sys: object,
+  fields: Record<string, FieldDef>,
   model: string,
   idField: string,
   rules: readonly Rule[],
@@ -141,7 +175,6 @@ async function ruleValues(
   const table = quoteIdent(model);
   const id = sql.raw(`${table}.${quoteIdent(idField)}`);
   const columns = rules.map((r) => `(${r.sql.split(AUTH_SQL).join(session)}) AS ${quoteIdent(`r${r.index}`)}`);
-  const fields: Record<string, FieldDef> = schema.models[model as ModelName].fields;
   const from = changes
     ? sql`(SELECT ${sql.join(
         Object.values(fields)
