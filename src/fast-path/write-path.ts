@@ -3,8 +3,8 @@ import type { SchemaDef } from '@zenstackhq/orm/schema';
 import { columnsOf } from '../audit/audit-entries.ts';
 import { withScope } from '../operation-scope.ts';
 import { perModel } from '../per-model.ts';
-import { rulesFor } from '../rules/index.ts';
-import { decision, hasFieldRules, isTransactionClient, softDeletable } from '../zenstack-internals/index.ts';
+import { decision, hasFieldRules, rulesFor, softDeletable } from '../rules/index.ts';
+import { isTransactionClient } from '../zenstack-internals/index.ts';
 import { debugFallback } from './switch.ts';
 
 type Client = ClientContract<SchemaDef>;

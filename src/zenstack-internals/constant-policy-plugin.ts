@@ -17,12 +17,11 @@ import {
 import { isTrustedStatement, notePassThrough } from '../fast-path/query-cache/capture.ts';
 import { debugFallback } from '../fast-path/switch.ts';
 import { currentScope, withScope } from '../operation-scope.ts';
-import { perModel } from '../per-model.ts';
-import { type Decision, decideOperation, fieldRules, rulesFor } from '../rules/index.ts';
+import { type DecidedOperation, decision, hasFieldRules, rulesFor, softDeletable } from '../rules/index.ts';
 import { queryTables } from './query-tables.ts';
 
 type Row = Record<string, unknown>;
-type Op = 'read' | 'create' | 'update' | 'delete';
+type Op = DecidedOperation;
 
 /**
  * ZenStack's policy plugin, except for statements the session alone already
@@ -112,37 +111,6 @@ function fallback(model: string | undefined, kind: string, reason: string): unde
   debugFallback(model, kind, reason);
   return undefined;
 }
-
-/** Per session (auth object) and model/operation: the rules are fixed, the auth is immutable. */
-const decisions = new WeakMap<object, Map<string, Decision>>();
-export function decision(schema: SchemaDef, model: string, op: Op, auth: object): Decision {
-  let byKey = decisions.get(auth);
-  if (!byKey) {
-    byKey = new Map();
-    decisions.set(auth, byKey);
-  }
-  const key = `${model}\u0000${op}`;
-  let d = byKey.get(key);
-  if (d === undefined) {
-    d = decideOperation(schema, model, op, auth);
-    byKey.set(key, d);
-  }
-  return d;
-}
-
-const hasFieldRulesBySchema = new WeakMap<SchemaDef, boolean>();
-export function hasFieldRules(schema: SchemaDef): boolean {
-  let has = hasFieldRulesBySchema.get(schema);
-  if (has === undefined) {
-    has = Object.keys(schema.models).some((m) => fieldRules(schema, m).length > 0);
-    hasFieldRulesBySchema.set(schema, has);
-  }
-  return has;
-}
-
-export const softDeletable = perModel((schema, model) =>
-  Object.values(schema.models[model]?.fields ?? {}).some((f) => f.attributes?.some((a) => a.name === '@deletedAt')),
-);
 
 function tableName(node: OperationNode | undefined): string | undefined {
   if (node && TableNode.is(node)) return node.table.schema ? undefined : node.table.identifier.name;

@@ -15,7 +15,7 @@ export {
   executeCompiled,
   isTransactionClient,
 } from './compile.ts';
-export { ConstantPolicyPlugin, decision, hasFieldRules, softDeletable } from './constant-policy-plugin.ts';
+export { ConstantPolicyPlugin } from './constant-policy-plugin.ts';
 export { LateralFencePlugin } from './lateral-fence.ts';
 export { PagedFindManyPlugin } from './paged-find-many.ts';
 export { asZenStackPlugins } from './plugin-order.ts';
