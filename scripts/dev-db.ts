@@ -1,15 +1,26 @@
 /**
  * The embedded development database by hand (used when DATABASE_URL is not set):
- *   pnpm db:dev        start it and keep it running until Ctrl-C (for your own scripts)
- *   pnpm db:dev:stop   stop it, whoever started it (e.g. left by a crashed process)
- *   pnpm db:env        write its connection strings to .data/dev.env
+ *   pnpm db:dev [--standby]  start it (and a streaming standby of it) and keep it running until Ctrl-C
+ *   pnpm db:dev:stop         stop it and its standby, whoever started them (e.g. left by a crashed process)
+ *   pnpm db:env              write its connection strings to .data/dev.env and .data/dev-orgs.env
  */
 import path from 'node:path';
-import { DEV_ENV_FILE, openDevDatabase, stopDevDatabase, writeDevEnv } from '../tooling/postgres/dev-database.ts';
+import { redactUrl } from '@acme/db/config';
+import {
+  DEV_ENV_FILE,
+  DEV_ORGS_ENV_FILE,
+  openDevDatabase,
+  stopDevDatabase,
+  writeDevEnv,
+} from '../tooling/postgres/dev-database.ts';
+import { openDevStandby, runningDevStandby, stopDevStandby } from '../tooling/postgres/dev-standby.ts';
 import { ROOT } from '../tooling/tool-env.ts';
 
-const [command] = process.argv.slice(2);
+const [command, ...rest] = process.argv.slice(2);
+// `pnpm db:dev -- --standby` forwards the `--` itself.
+const flags = rest.filter((a) => a !== '--');
 const envFile = path.relative(ROOT, DEV_ENV_FILE);
+const orgsEnvFile = path.relative(ROOT, DEV_ORGS_ENV_FILE);
 const usage = `node --env-file=${envFile} your-script.ts`;
 
 async function start(): Promise<number> {
@@ -17,10 +28,21 @@ async function start(): Promise<number> {
     console.error('DATABASE_URL is set: the development database is not used. Unset it to use it.');
     return 64;
   }
-  const dev = await openDevDatabase('pnpm db:dev', (line) => console.log(`[db:dev] ${line}`));
-  await writeDevEnv();
-  if (!dev.owned) return 0; // already running, and its owner keeps it so
+  const unknown = flags.find((f) => f !== '--standby');
+  if (unknown) {
+    console.error(`Unknown option ${unknown}. Usage: pnpm db:dev [--standby]`);
+    return 64;
+  }
+  const withStandby = flags.includes('--standby');
+  const label = withStandby ? 'pnpm db:dev --standby' : 'pnpm db:dev';
+  const log = (line: string) => console.log(`[db:dev] ${line}`);
+  const dev = await openDevDatabase(label, log);
+  const standby = withStandby ? await openDevStandby(label, log) : undefined;
+  await writeDevEnv(standby?.serverUrl ?? runningDevStandby());
+  if (!dev.owned && !standby?.owned) return 0; // already running, and its owner keeps it so
   console.log(`[db:dev] running; your scripts reach it with: ${usage}`);
+  if (standby)
+    console.log(`[db:dev] ${envFile} routes their reads to the standby: DATABASE_REPLICA_URLS=${standby.serverUrl}`);
   console.log('[db:dev] Ctrl-C stops it.');
   await new Promise<void>((resolve) => {
     const keepAlive = setInterval(() => {}, 1 << 30); // signal listeners alone do not keep Node running
@@ -28,6 +50,7 @@ async function start(): Promise<number> {
     process.once('SIGINT', done);
     process.once('SIGTERM', done);
   });
+  await standby?.release(); // before its primary: it would only retry the connection meanwhile
   await dev.release();
   console.log('[db:dev] stopped');
   return 0;
@@ -36,13 +59,20 @@ async function start(): Promise<number> {
 const commands: Record<string, () => Promise<number>> = {
   start,
   async stop() {
+    const standby = await stopDevStandby();
+    if (standby) console.log(standby);
     console.log(await stopDevDatabase());
     return 0;
   },
   async env() {
-    await writeDevEnv();
-    console.log(`Wrote ${envFile} (DATABASE_URL and APP_DATABASE_URL of the development database; mode 600).`);
+    const replica = runningDevStandby();
+    const { centralUrl } = await writeDevEnv(replica);
+    const vars = `DATABASE_URL, APP_DATABASE_URL${replica ? ', DATABASE_REPLICA_URLS (its standby)' : ''}`;
+    console.log(`Wrote ${envFile}: ${vars} of the development database (mode 600).`);
     console.log(`Use it with: ${usage}   (the database runs while pnpm demo or pnpm db:dev does)`);
+    console.log(`Wrote ${orgsEnvFile}: the same and, for organization mode (README "Organizations"),`);
+    console.log(`  CENTRAL_DATABASE_URL=${redactUrl(centralUrl)}`);
+    console.log(`Organization mode in this shell: set -a; . ${orgsEnvFile}; set +a`);
     return 0;
   },
 };

@@ -1,5 +1,6 @@
 import { readOrgConfig } from '@acme/db/orgs';
-import { withClient, withDatabase } from '../database.ts';
+import { withDatabase } from '../database.ts';
+import { DEV_CENTRAL_DATABASE } from '../postgres/dev-database.ts';
 import { DEMO_STAFF, seedDatabase } from '../seed/data.ts';
 import { createOrganization } from './provision.ts';
 import { openCentral, orgCredentials } from './registry.ts';
@@ -20,11 +21,7 @@ export async function setUpDemoOrganizations(
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  const centralUrl = withDatabase(url, 'acme_central');
-  await withClient(withDatabase(url, 'postgres'), async (c) => {
-    const { rowCount } = await c.query(`SELECT 1 FROM pg_database WHERE datname = 'acme_central'`);
-    if (!rowCount) await c.query('CREATE DATABASE acme_central');
-  });
+  const centralUrl = withDatabase(url, DEV_CENTRAL_DATABASE); // created by db:org:create's first step
   process.env.CENTRAL_DATABASE_URL = centralUrl; // from here on, createDb routes by organization
   const config = readOrgConfig();
   const central = openCentral(config);

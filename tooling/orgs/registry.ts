@@ -4,6 +4,7 @@ import { ZenStackClient } from '@zenstackhq/orm';
 import { PostgresDialect } from '@zenstackhq/orm/dialects/postgres';
 import pg from 'pg';
 import { schema } from '../../zenstack/central/schema.ts';
+import { databaseName, withClient, withDatabase } from '../database.ts';
 import { deployMigrations } from '../migrate/migrate.ts';
 import { CENTRAL_SCHEMA } from '../migrate/schema-targets.ts';
 import { migrationState } from './migrations.ts';
@@ -21,13 +22,28 @@ export function openCentral(config: OrgConfig): Central {
   return { db, close: () => pool.end() };
 }
 
-/** Applies the central migrations when some are pending (one query when none are). */
+/**
+ * Creates the central database when its server has none by that name (the
+ * first `db:org:create` on a new server, e.g. the development one, needs no
+ * `createdb` first), then applies the central migrations when some are
+ * pending (one query when none are).
+ */
 export async function ensureCentralMigrated(config: OrgConfig): Promise<void> {
+  const name = databaseName(config.centralUrl);
+  await withClient(withDatabase(config.centralUrl, 'postgres'), async (c) => {
+    const { rowCount } = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (!rowCount) await c.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`).catch(ignoreDuplicate);
+  });
   const state = await migrationState(config.centralUrl, CENTRAL_SCHEMA);
   if (state.pending.length || state.failed.length) {
     await deployMigrations(config.centralUrl, { quiet: true, target: CENTRAL_SCHEMA });
   }
 }
+
+/** Two creates at once: the other one made it (42P04 duplicate_database; 23505 from the catalog's unique index). */
+const ignoreDuplicate = (err: { code?: string }) => {
+  if (err.code !== '42P04' && err.code !== '23505') throw err;
+};
 
 const SELECT = { id: true, slug: true, name: true, status: true, dbServer: true, dbName: true } as const;
 

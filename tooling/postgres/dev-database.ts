@@ -24,6 +24,12 @@ interface Meta {
   appPassword: string;
 }
 
+/** The development server's superuser URL (its `postgres` database) and password. */
+export async function devServer(): Promise<{ url: string; password: string }> {
+  const { port, password } = await meta();
+  return { url: `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`, password };
+}
+
 async function meta(): Promise<Meta> {
   const saved = existsSync(META_FILE) ? (JSON.parse(readFileSync(META_FILE, 'utf8')) as Partial<Meta>) : {};
   if (saved.port && saved.password && saved.appPassword) return saved as Meta;
@@ -51,19 +57,21 @@ export function devClusterDir(): string {
   return path.join('/var/tmp', `acme-db-dev-${checkout}`, 'dev-postgres');
 }
 
-interface Owner {
+export interface Owner {
   pid: number;
   command: string;
 }
-function owner(): Owner | undefined {
+/** Who started a running development server (the database, its standby), from its owner file. */
+export function readOwner(file: string): Owner | undefined {
   try {
-    return JSON.parse(readFileSync(OWNER_FILE, 'utf8')) as Owner;
+    return JSON.parse(readFileSync(file, 'utf8')) as Owner;
   } catch {
     return undefined;
   }
 }
-const claim = (command: string) =>
-  writeFileSync(OWNER_FILE, JSON.stringify({ pid: process.pid, command } satisfies Owner));
+export const claimOwner = (file: string, command: string) =>
+  writeFileSync(file, JSON.stringify({ pid: process.pid, command } satisfies Owner));
+const owner = () => readOwner(OWNER_FILE);
 
 export interface DevDatabase {
   /** The owner (superuser): migrations, seed, system client. */
@@ -101,7 +109,7 @@ export async function openDevDatabase(command: string, log: (line: string) => vo
     if (!dataDir.startsWith(DEV_DATA)) log(`its data lives in ${dataDir}: the postgres OS user cannot reach .data/`);
     await startEmbeddedPostgres({ dataDir, persistent: true, port, password });
   }
-  if (owned) claim(command);
+  if (owned) claimOwner(OWNER_FILE, command);
   await withClient(serverUrl, async (c) => {
     const { rowCount } = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
     if (!rowCount) await c.query(`CREATE DATABASE "${DATABASE}"`);
@@ -129,11 +137,26 @@ export async function stopDevDatabase(): Promise<string> {
   return `Stopped the development database.${user}`;
 }
 
-/** `pnpm db:env`: writes the development database's connection strings to .data/dev.env (mode 600). */
-export async function writeDevEnv(): Promise<string> {
+/** Organization mode on the development server: the central database `DEMO_ORGS=… pnpm demo` uses too. */
+export const DEV_CENTRAL_DATABASE = 'acme_central';
+/** dev.env and CENTRAL_DATABASE_URL: a file of its own, since that variable turns organization mode on. */
+export const DEV_ORGS_ENV_FILE = path.join(DEV_DATA, 'dev-orgs.env');
+
+/**
+ * `pnpm db:env`: the development database's connection strings in
+ * .data/dev.env (with DATABASE_REPLICA_URLS while its standby runs), and the
+ * same plus CENTRAL_DATABASE_URL in .data/dev-orgs.env; both mode 600.
+ * Returns the central URL, for a redacted mention.
+ */
+export async function writeDevEnv(replicaUrl?: string): Promise<{ centralUrl: string }> {
   const { port, password, appPassword } = await meta();
   const url = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`;
-  const app = appUrl(url, { user: APP_ROLE, password: appPassword });
-  writeFileSync(DEV_ENV_FILE, `DATABASE_URL=${url}\nAPP_DATABASE_URL=${app}\n`, { mode: 0o600 });
-  return DEV_ENV_FILE;
+  const lines = [`DATABASE_URL=${url}`, `APP_DATABASE_URL=${appUrl(url, { user: APP_ROLE, password: appPassword })}`];
+  if (replicaUrl) lines.push(`DATABASE_REPLICA_URLS=${replicaUrl}`);
+  writeFileSync(DEV_ENV_FILE, `${lines.join('\n')}\n`, { mode: 0o600 });
+  const centralUrl = withDatabase(url, DEV_CENTRAL_DATABASE);
+  writeFileSync(DEV_ORGS_ENV_FILE, `${[...lines, `CENTRAL_DATABASE_URL=${centralUrl}`].join('\n')}\n`, {
+    mode: 0o600,
+  });
+  return { centralUrl };
 }

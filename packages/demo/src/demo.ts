@@ -3,6 +3,8 @@
  * embedded development one unless DATABASE_URL is set), migrations through
  * the deploy path, seed data, the tRPC API over HTTP on localhost, a signed
  * token per role, and the policy matrix as observed against the database.
+ * `pnpm demo --standby`: also a streaming standby of the development
+ * database, with the reads routed to it (README "Read replicas").
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,10 +14,12 @@ import { createApiServer } from '@acme/api-contract';
 import { signSessionToken } from '@acme/auth';
 import { closeDb } from '@acme/db';
 import { mountObservability } from '@acme/db/observability';
+import { answeringServer } from '@acme/db/tooling/answering-server.ts';
 import { deployMigrations } from '@acme/db/tooling/migrate/migrate.ts';
 import { setUpDemoOrganizations } from '@acme/db/tooling/orgs/demo.ts';
 import { formatMatrix, probePolicies } from '@acme/db/tooling/policy-probe.ts';
 import { DEV_DATA } from '@acme/db/tooling/postgres/dev-database.ts';
+import { type DevStandby, openDevStandby } from '@acme/db/tooling/postgres/dev-standby.ts';
 import { seedDatabase } from '@acme/db/tooling/seed/data.ts';
 import { checkStartupConfig } from '@acme/db/tooling/startup-config.ts';
 import { openTargetOrExit } from '@acme/db/tooling/target-database.ts';
@@ -56,6 +60,22 @@ async function checkPort(port: number): Promise<void> {
 
 // Every setting first, one line if one is bad: nothing is started, migrated or seeded for nothing.
 checkStartupConfig('demo', { authSecret: true, orgs: Boolean(process.env.DEMO_ORGS) });
+// `pnpm demo -- --standby` forwards the `--` itself.
+const args = process.argv.slice(2).filter((a) => a !== '--');
+const unknownArg = args.find((a) => a !== '--standby');
+if (unknownArg) {
+  console.error(`[demo] unknown option ${unknownArg}. Usage: pnpm demo [--standby]`);
+  process.exit(64);
+}
+const withStandby = args.includes('--standby');
+if (withStandby && (process.env.DATABASE_URL || process.env.DEMO_ORGS)) {
+  console.error(
+    process.env.DATABASE_URL
+      ? '[demo] --standby makes a standby of the development database: unset DATABASE_URL (for your own servers, set DATABASE_REPLICA_URLS instead).'
+      : '[demo] --standby is for single-database mode: DATABASE_REPLICA_URLS routes no organization database (unset DEMO_ORGS).',
+  );
+  process.exit(64);
+}
 const port = Number(process.env.PORT ?? 3000);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error('[demo] PORT must be a whole number from 0 to 65535.');
@@ -64,6 +84,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 await checkPort(port);
 const target = await openTargetOrExit('demo');
 const url = target.url;
+let standby: DevStandby | undefined;
 
 let server: ReturnType<typeof createApiServer> | undefined;
 let stopping = false;
@@ -73,6 +94,7 @@ async function shutdown(reason: string) {
   log(`${reason}: stopping`);
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
   await closeDb();
+  await standby?.release();
   await target.release();
   log('stopped');
   process.exit(0);
@@ -85,6 +107,11 @@ const parent = process.ppid;
 setInterval(() => process.ppid !== parent && void shutdown('parent exited'), 1000).unref();
 
 try {
+  if (withStandby) {
+    standby = await openDevStandby('pnpm demo --standby', log);
+    process.env.DATABASE_REPLICA_URLS = standby.serverUrl; // before the first createDb: the runtime reads it once
+    log(`reads go to the standby: DATABASE_REPLICA_URLS=${standby.serverUrl}`);
+  }
   await deployMigrations(url, { quiet: true });
   log('migrations applied (deploy path)');
   // DEMO_ORGS=acme,globex: organization mode, a database per organization (README "Organizations").
@@ -119,6 +146,16 @@ try {
     );
   }
 
+  if (!orgs && process.env.DATABASE_REPLICA_URLS?.trim()) {
+    const answer = await answeringServer();
+    console.log(
+      answer.standby
+        ? `\nReplica routing: a read was answered by standby ${answer.server} (pg_is_in_recovery() on it: true).`
+        : `\nReplica routing: a read was answered by primary ${answer.server}: no replica took reads within 10 s.`,
+    );
+    console.log('  NODE_DEBUG=acme-db-replicas shows the server of every statement.');
+  }
+
   console.log('\nTokens (HS256, valid 12 h):');
   for (const orgSlug of orgs ?? [undefined]) {
     for (const [role, session] of Object.entries(sessions)) {
@@ -134,6 +171,7 @@ try {
 } catch (err) {
   console.error(`[demo] failed: ${(err as Error).message}`);
   await closeDb();
+  await standby?.release();
   await target.release();
   process.exit(1);
 }
