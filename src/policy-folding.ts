@@ -1,6 +1,6 @@
-import { type AnyPlugin, ORMError, ORMErrorReason, QueryUtils } from '@zenstackhq/orm';
+import { type AnyPlugin, QueryUtils } from '@zenstackhq/orm';
 import type { SchemaDef } from '@zenstackhq/orm/schema';
-import { policyRejection } from './errors/index.ts';
+import { policyRejection, refusedAsNotFound } from './errors/index.ts';
 import { foldOperation, type PolicyOperation } from './rules/index.ts';
 
 /**
@@ -66,9 +66,7 @@ function deniedOutcome(model: string, operation: string): unknown {
   if (operation === 'updateMany' || operation === 'deleteMany') return { count: 0 };
   if (operation === 'updateManyAndReturn') return [];
   if (ACTIONS[operation] === 'create') throw policyRejection(model, `No access to create ${model}`);
-  const notFound = new ORMError(ORMErrorReason.NOT_FOUND, `${model} not found`);
-  notFound.model = model;
-  throw notFound;
+  throw refusedAsNotFound(model);
 }
 
 /** True when the rules deny `action` on `model` whatever the row, judging by `auth` alone (src/rules' fold). */

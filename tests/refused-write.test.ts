@@ -139,6 +139,30 @@ describe('what the check costs', () => {
     expect(statements[0]).toMatch(/^select "Clinic"\."id" as "id" from "public"\."Clinic" where/i);
   });
 
+  it('a refusal captures no stack frames (its cost) but keeps reason, model and rule details', async () => {
+    const limit = Error.stackTraceLimit;
+    const staff = createDb(t.sessions.staffA);
+    const rejected = await refused(
+      () => staff.clinic.update({ where: { id: t.clinicA.id }, data: { name: 'No stack' } }),
+      'rejected-by-policy',
+    );
+    expect(rejected.model).toBe('Clinic');
+    expect(rejected.rejectedByPolicyReason).toBe('no-access');
+    expect(policyRejectionDetails(rejected)).toMatchObject({ model: 'Clinic', operation: 'update' });
+    expect(rejected.stack).not.toMatch(/\n\s+at /);
+    // The folded not-found behind it is its cause, stackless too.
+    expect((rejected.cause as ORMError).reason).toBe('not-found');
+    const missing = await refused(
+      () => staff.clinic.update({ where: { id: uid('missing') }, data: { name: 'X' } }),
+      'not-found',
+    );
+    expect(missing.model).toBe('Clinic');
+    expect(missing.stack).not.toMatch(/\n\s+at /);
+    // The limit is restored: any other error still has its frames.
+    expect(Error.stackTraceLimit).toBe(limit);
+    expect(new Error('elsewhere').stack).toMatch(/\n\s+at /);
+  });
+
   it('a successful update sends what it sent before: no read added', async () => {
     const admin = createDb(t.sessions.admin);
     const name = uid('Admin edit');

@@ -26,5 +26,6 @@ export {
   ORMErrorReason,
   policyRejection,
   RejectedByPolicyReason,
+  refusedAsNotFound,
 } from './orm-errors.ts';
 export { type DbErrorKind, type KnownSqlState, SQLSTATES, type SqlStateInfo, sqlStateInfo } from './sqlstate.ts';

@@ -20,10 +20,36 @@ export { ORMError, ORMErrorReason, RejectedByPolicyReason };
  * security. Callers see one kind of refusal, whoever decided it.
  */
 export function policyRejection(model: string | undefined, message: string, cause?: unknown): ORMError {
-  const error = new ORMError(ORMErrorReason.REJECTED_BY_POLICY, message, cause === undefined ? undefined : { cause });
+  const error = refusal(ORMErrorReason.REJECTED_BY_POLICY, message, cause);
   if (model !== undefined) error.model = model;
   error.rejectedByPolicyReason = RejectedByPolicyReason.NO_ACCESS;
   return error;
+}
+
+/** The not-found ZenStack gives a refused `update`/`delete`, for refusals decided without SQL (policy folding). */
+export function refusedAsNotFound(model: string): ORMError {
+  const error = refusal(ORMErrorReason.NOT_FOUND, `${model} not found`);
+  error.model = model;
+  return error;
+}
+
+/**
+ * An ORMError without a captured stack trace. A refusal is an answer, not a
+ * bug: what it means is in its reason, model, message and rule details
+ * (src/explain/), and the frames would point into plugin internals after an
+ * await anyway. Capturing them was most of a denied write's cost (V8 walks
+ * the stack at construction: ~27 µs against ~4 µs without, bench/RESULTS.md
+ * "Writes (h10)"). A driver error behind it stays reachable as `cause`, with
+ * its own stack.
+ */
+function refusal(reason: ORMErrorReason, message: string, cause?: unknown): ORMError {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new ORMError(reason, message, cause === undefined ? undefined : { cause });
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
 
 const RETRIABLE_MESSAGES =
