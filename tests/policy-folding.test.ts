@@ -63,14 +63,14 @@ describe('folded outcomes match the unfolded ones', () => {
     expect(await user.clinic.deleteMany({})).toEqual({ count: 0 });
     expect(await user.clinic.updateManyAndReturn({ data: { name: 'x' } })).toEqual([]);
     expect(statements).toBe(0);
-    // The folded not-found of a row the session can read is asked about once (src/explain/refused-write.ts):
-    // a read, no write, and rejected-by-policy naming the rule.
+    // Refused whatever the row (src/explain/refused-write.ts): rejected-by-policy naming the rule, for any id,
+    // readable or not, and still no statement.
     await expect(user.clinic.update({ where: { id: t.clinicA.id }, data: { name: 'x' } })).toBeRejectedByPolicy();
     await expect(user.clinic.delete({ where: { id: t.clinicA.id } })).toBeRejectedByPolicy();
-    // One the session cannot read stays not-found.
     const anonymous = createDb(null);
-    await expect(anonymous.clinic.update({ where: { id: t.clinicA.id }, data: { name: 'x' } })).toBeRejectedNotFound();
-    await expect(anonymous.clinic.delete({ where: { id: t.clinicA.id } })).toBeRejectedNotFound();
+    await expect(anonymous.clinic.update({ where: { id: t.clinicA.id }, data: { name: 'x' } })).toBeRejectedByPolicy();
+    await expect(anonymous.clinic.delete({ where: { id: 'no-such-clinic' } })).toBeRejectedByPolicy();
+    expect(statements).toBe(0);
     expect(await snapshot(raw)).toEqual(before);
   });
 

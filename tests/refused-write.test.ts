@@ -63,16 +63,40 @@ for (const fastPaths of [false, true]) {
         () => db('staffB').patient.update({ where: { id: t.patientA.id }, data: { name: 'X' } }),
         'not-found',
       );
-      await refused(() => db('staffB').patient.delete({ where: { id: t.patientA.id } }), 'not-found');
       await refused(
-        () => db('staffA').clinic.update({ where: { id: uid('missing') }, data: { name: 'X' } }),
+        () => db('staffA').patient.update({ where: { id: uid('missing') }, data: { name: 'X' } }),
         'not-found',
       );
-      await refused(() => db('anonymous').clinic.delete({ where: { id: t.clinicA.id } }), 'not-found');
       const gone = await raw.patient.create({
         data: { name: uid('Gone'), email: `${uid('g')}@example.com`, clinicId: t.clinicA.id, deletedAt: new Date() },
       });
       await refused(() => db('staffA').patient.update({ where: { id: gone.id }, data: { name: 'X' } }), 'not-found');
+    });
+
+    it('refused whatever the row: the same rejection for a readable, an unreadable and a missing row, no row read', async () => {
+      const before = await snapshot(raw);
+      recording = true;
+      const kinds: string[] = [];
+      const attempts = [
+        ...[t.clinicA.id, t.clinicB.id, uid('missing')].map(
+          (id) => () => db('staffA').clinic.update({ where: { id }, data: { name: 'X' } }),
+        ),
+        () => db('anonymous').clinic.delete({ where: { id: t.clinicA.id } }),
+        () => db('anonymous').clinic.delete({ where: { id: uid('missing') } }),
+      ];
+      for (const attempt of attempts) {
+        const err = await failure(attempt());
+        kinds.push(`${err.reason}: ${err.message.split(';')[0]}`);
+      }
+      recording = false;
+      expect(kinds).toEqual([
+        ...Array(3).fill("rejected-by-policy: Clinic update needs auth().role == 'ADMIN'"),
+        ...Array(2).fill("rejected-by-policy: Clinic delete needs auth().role == 'ADMIN'"),
+      ]);
+      // No statement reads a Clinic row to choose the answer (the plain path's own policy check aside).
+      expect(sent.filter((text) => /^select\b.*"Clinic"/is.test(text.trim()))).toEqual([]);
+      if (fastPaths) expect(sent).toEqual([]);
+      expect(await snapshot(raw)).toEqual(before);
     });
 
     it('a row-dependent rule: a VIEWER may read the patient, not change it; its STAFF may', async () => {
@@ -128,15 +152,15 @@ for (const fastPaths of [false, true]) {
 }
 
 describe('what the check costs', () => {
-  it('only a refused write reads: one SELECT of the id after the folded (SQL-free) refusal, no write', async () => {
-    const staff = createDb(t.sessions.staffA);
+  it('only a refusal that depends on the row reads: one SELECT of the id after the not-found, no write', async () => {
+    const viewer = createDb(t.sessions.viewerA);
+    const before = await snapshot(raw);
     recording = true;
-    await failure(staff.clinic.update({ where: { id: t.clinicA.id }, data: { name: 'X' } }));
+    await failure(viewer.patient.update({ where: { id: t.patientA.id }, data: { name: 'X' } }));
     recording = false;
-    // Row-level security wraps the read in BEGIN + set_config … COMMIT (src/rls/context-client.ts).
-    const statements = sent.filter((s) => !/^(BEGIN|COMMIT)\b/i.test(s.trim()));
-    expect(statements, sent.join('\n')).toHaveLength(1);
-    expect(statements[0]).toMatch(/^select "Clinic"\."id" as "id" from "public"\."Clinic" where/i);
+    const reads = sent.filter((s) => /^select "Patient"\."id" as "id" from "public"\."Patient" where/i.test(s.trim()));
+    expect(reads, sent.join('\n')).toHaveLength(1);
+    expect(await snapshot(raw)).toEqual(before);
   });
 
   it('a refusal captures no stack frames (its cost) but keeps reason, model and rule details', async () => {
@@ -152,9 +176,10 @@ describe('what the check costs', () => {
     expect(rejected.stack).not.toMatch(/\n\s+at /);
     // The folded not-found behind it is its cause, stackless too.
     expect((rejected.cause as ORMError).reason).toBe('not-found');
+    // A missing row gets the same refusal (the session may rename no clinic), stackless as well.
     const missing = await refused(
       () => staff.clinic.update({ where: { id: uid('missing') }, data: { name: 'X' } }),
-      'not-found',
+      'rejected-by-policy',
     );
     expect(missing.model).toBe('Clinic');
     expect(missing.stack).not.toMatch(/\n\s+at /);

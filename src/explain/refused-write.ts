@@ -1,6 +1,7 @@
 import { type ClientContract, ORMError, ORMErrorReason } from '@zenstackhq/orm';
 import type { SchemaDef } from '@zenstackhq/orm/schema';
 import { policyRejection } from '../errors/index.ts';
+import { foldOperation } from '../rules/index.ts';
 
 /** The single-row writes whose refusal ZenStack reports as not-found (`*Many` answer `{ count: 0 }` instead). */
 export const SINGLE_ROW: Record<string, 'update' | 'delete' | undefined> = { update: 'update', delete: 'delete' };
@@ -13,8 +14,10 @@ export const SINGLE_ROW: Record<string, 'update' | 'delete' | undefined> = { upd
  * finds the row through the session's own client (its read rules, soft
  * delete, row-level security), the answer is rejected-by-policy naming the
  * rule the write needed, as a refused create says; a row the session cannot
- * read stays not-found, so existence never leaks. Runs only after a
- * not-found: a write that succeeds costs no extra statement. Returns the
+ * read stays not-found, so existence never leaks. When the session may not
+ * update (delete) any row of the model at all, the refusal is the same for
+ * every id and reads nothing. Runs only after a not-found: a write that
+ * succeeds costs no extra statement. Returns the
  * rejection (for the caller to explain), or undefined to keep `err`.
  */
 export async function refusalBehindNotFound(
@@ -28,6 +31,11 @@ export async function refusalBehindNotFound(
   if (!action || !(err instanceof ORMError) || err.reason !== ORMErrorReason.NOT_FOUND) return undefined;
   // A nested write's own not-found (a `connect` to a missing row) is about another model: left as it is.
   if (err.model !== undefined && err.model !== model) return undefined;
+  // Refused whatever the row (the session alone decides it, e.g. a USER renaming any clinic): the answer is
+  // the same for every id, existing or not, so it reveals nothing and needs no read.
+  if (foldOperation(client.$schema, model, action, client.$auth) === false) {
+    return policyRejection(model, `No access to ${action} ${model}`, err);
+  }
   const where = (args as { where?: unknown } | undefined)?.where;
   if (!where || typeof where !== 'object') return undefined;
   // The plugin's `client` has no model accessors (ZenStack hands plugins the client behind its proxy);

@@ -6,6 +6,8 @@
  * rows the write appends (none for a refused one).
  */
 
+import { foldOperation } from '../../src/rules/index.ts';
+import { schema } from '../../zenstack/schema.ts';
 import type { Rng } from './rng.ts';
 import { type Model, may, mayUpdate, type Row, type Session } from './rules-oracle.ts';
 import { type AuditRow, cloneWorld, money, TABLE, USERS, WORDS, type World } from './world.ts';
@@ -349,8 +351,16 @@ class Effect {
   readable(model: DataModel, row: Row | undefined, includeDeleted = false): boolean {
     return !!row && (includeDeleted || model !== 'patient' || live(row)) && may(this.session, model, 'read', row);
   }
-  /** The refusal of a single-row update/delete that found no target. */
-  refusal(model: DataModel, row: Row | undefined, includeDeleted = false): Refused {
+  /**
+   * The refusal of a single-row update/delete that found no target. When the
+   * session may do it to no row at all, the refusal is the same for every id
+   * (rejected-by-policy, nothing read). Which rules count as "no row at all"
+   * is the product's fold (src/rules): it picks the error's kind only; what
+   * was written is still judged by the rules above alone.
+   */
+  refusal(model: DataModel, row: Row | undefined, action: 'update' | 'delete', includeDeleted = false): Refused {
+    const modelName = model.charAt(0).toUpperCase() + model.slice(1);
+    if (foldOperation(schema, modelName, action, this.session) === false) return new Refused('rejected-by-policy');
     return new Refused(this.readable(model, row, includeDeleted) ? 'rejected-by-policy' : 'not-found');
   }
   deletable(model: DataModel, candidates: Row[]): Row[] {
@@ -388,7 +398,7 @@ function apply(e: Effect, w: Write): unknown {
       const data = w.kind === 'update' ? w.data : w.kind === 'restore' ? { deletedAt: null } : { clinicId: w.clinicId };
       const row = e.one(w.model, w.id);
       const target = row && e.updatable(w.model, [row], w.kind === 'restore')[0];
-      if (!target) throw e.refusal(w.model, row, w.kind === 'restore');
+      if (!target) throw e.refusal(w.model, row, 'update', w.kind === 'restore');
       return { id: e.update(w.model, [target], data)[0]?.id };
     }
     case 'updateMany':
@@ -409,7 +419,7 @@ function apply(e: Effect, w: Write): unknown {
     case 'delete': {
       const row = e.one(w.model, w.id);
       const target = row && e.deletable(w.model, [row])[0];
-      if (!target) throw e.refusal(w.model, row);
+      if (!target) throw e.refusal(w.model, row, 'delete');
       return { id: e.delete(w.model, [target])[0]?.id };
     }
     case 'deleteMany':

@@ -60,15 +60,15 @@ describe('error mapping per role', () => {
   });
 
   for (const role of ['user', 'support'] as const) {
-    it(`${role} reads but gets FORBIDDEN on writes of a clinic it can see, NOT_FOUND for a missing one`, async () => {
+    it(`${role} reads but gets FORBIDDEN on writes of any clinic (it may write none), a missing one too`, async () => {
       const before = await snapshot(raw);
       const caller = as(role);
       expect((await caller.clinic.byId({ id: clinicId })).id).toBe(clinicId);
       expect(await codeOf(caller.clinic.create({ name: 'X', code: uid('X') }))).toBe('FORBIDDEN');
       expect(await codeOf(caller.clinic.update({ id: clinicId, data: { name: 'Hacked' } }))).toBe('FORBIDDEN');
       expect(await codeOf(caller.clinic.delete({ id: clinicId }))).toBe('FORBIDDEN');
-      expect(await codeOf(caller.clinic.update({ id: uid('missing'), data: { name: 'X' } }))).toBe('NOT_FOUND');
-      expect(await codeOf(caller.clinic.delete({ id: uid('missing') }))).toBe('NOT_FOUND');
+      expect(await codeOf(caller.clinic.update({ id: uid('missing'), data: { name: 'X' } }))).toBe('FORBIDDEN');
+      expect(await codeOf(caller.clinic.delete({ id: uid('missing') }))).toBe('FORBIDDEN');
       expect(await snapshot(raw)).toEqual(before);
     });
   }
