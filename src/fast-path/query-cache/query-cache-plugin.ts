@@ -130,6 +130,7 @@ export class QueryCachePlugin implements AnyPlugin {
     shape: Shape,
     proceed: (a: never) => Promise<unknown>,
   ): Promise<CachedQuery | string> {
+    if (!(this.mapper as ResultMapper).handles(model, args)) return 'a delegate model (not mapped)';
     if (capture.statements.length !== 1) return `${capture.statements.length} statements (only one is cached)`;
     const real = capture.statements[0] as CapturedStatement;
     if (!real.rows) return 'no rows captured';
