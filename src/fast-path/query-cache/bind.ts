@@ -43,24 +43,31 @@ export function bindParameters(
   for (let i = 0; i < real.parameters.length; i++) {
     const r = real.parameters[i];
     const p = probe.parameters[i];
-    const bound = boundLeaf(r, p, realLeaves, probeLeaves);
-    if (bound) params.push(bound);
+    const bound = boundLeaves(r, p, realLeaves, probeLeaves);
+    // Probes never collide (probeValues); should two leaves still explain one parameter, which it carries is a guess.
+    if (bound.length > 1) return `parameter ${i + 1} matches more than one leaf`;
+    if (bound[0]) params.push(bound[0]);
     else if (sameParameter(r, p)) params.push({ constant: r });
     else return 'a parameter derived from a value';
   }
   return params;
 }
 
-function boundLeaf(r: unknown, p: unknown, realLeaves: unknown[], probeLeaves: unknown[]): Param | undefined {
+/** Every leaf whose real and probe values both give this parameter (under one conversion). */
+function boundLeaves(r: unknown, p: unknown, realLeaves: unknown[], probeLeaves: unknown[]): Param[] {
+  const out: Param[] = [];
   for (let leaf = 0; leaf < realLeaves.length; leaf++) {
     const rl = realLeaves[leaf];
     const pl = probeLeaves[leaf];
     for (const [as, f] of AS) {
       const rv = f(rl);
-      if (rv !== undefined && sameParameter(r, rv) && sameParameter(p, f(pl))) return { leaf, as };
+      if (rv !== undefined && sameParameter(r, rv) && sameParameter(p, f(pl))) {
+        out.push({ leaf, as });
+        break;
+      }
     }
   }
-  return undefined;
+  return out;
 }
 
 function sameParameter(a: unknown, b: unknown): boolean {

@@ -23,6 +23,28 @@ export class ResultMapper {
     this.dialect = getCrudDialect(schema, options as never) as unknown as Dialect;
   }
 
+  /**
+   * False when the result would involve a delegate (`@@delegate`) model, as
+   * the read's model or any relation its select/include loads: its rows
+   * carry `$delegate$` sub-rows that this copy does not merge. Decided from
+   * the schema up front, not from the rows of one miss: a miss with no rows,
+   * or rows of one concrete sub-model only, proves nothing about the next.
+   */
+  handles(model: string, args: unknown): boolean {
+    const def = this.schema.models[model];
+    if (!def || def.isDelegate || def.baseModel) return false;
+    const a = args as { select?: unknown; include?: unknown } | undefined;
+    for (const tree of [a?.select, a?.include]) {
+      if (!tree || typeof tree !== 'object') continue;
+      for (const [field, value] of Object.entries(tree)) {
+        const f = def.fields[field];
+        if (!f?.relation || !value) continue;
+        if (!this.handles(f.type, typeof value === 'object' ? value : undefined)) return false;
+      }
+    }
+    return true;
+  }
+
   map(model: string, operation: string, rows: Row[], args: unknown): unknown {
     const a = args as { select?: unknown } | undefined;
     switch (operation) {
@@ -75,7 +97,7 @@ export class ResultMapper {
       const value = data[key];
       if (value === undefined) continue;
       if (key === '_count') data[key] = typeof value === 'string' ? JSON.parse(value) : value;
-      // Delegate (polymorphic) models: none here; the miss's comparison would refuse the shape.
+      // Delegate (polymorphic) models: refused before caching (handles()).
       else if (key.startsWith('$delegate$')) throw new Error('delegate models are not mapped');
     }
     for (const def of fields) {

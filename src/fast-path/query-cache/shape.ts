@@ -141,45 +141,68 @@ function enumNames(schema: SchemaDef): ReadonlySet<string> {
 
 /**
  * Probe values for `leaves`: same class (type, sign, integer-ness, non-empty),
- * distinct from each other, from every leaf's real value and from every
- * parameter the real statement carried, so a parameter that only happens to
- * equal a user's value (a rule constant, a session id) can never look bound.
+ * and no probe equals another probe, a leaf's real value or a parameter the
+ * real statement carried under any conversion a parameter may go through
+ * (as it is, ISO text, number text, or as a number: `1.5`, `'1.50'` and
+ * Decimal(1.5) are one value). So a parameter that only happens to equal a
+ * user's value (a rule constant, a session id) never looks bound, and no
+ * parameter can be explained by two leaves' probes.
  */
 export function probeValues(leaves: unknown[], realParameters: readonly unknown[]): unknown[] {
-  const taken = new Set<unknown>();
-  // Decimals by their text (their parameters are text), Dates by their time.
-  const id = (v: unknown) => (v instanceof Date ? `D${v.getTime()}` : isDecimal(v) ? String(v) : v);
-  for (const v of [...leaves, ...realParameters]) {
-    taken.add(id(v));
-    if (typeof v === 'number') taken.add(String(v));
-  }
+  const taken = new Set<string>();
+  for (const v of [...leaves, ...realParameters]) for (const k of valueKeys(v)) taken.add(k);
   const nonce = Math.floor(Math.random() * 1e9).toString(36);
   let n = 0;
-  const fresh = (make: (k: number) => unknown) => {
+  const fresh = <T>(make: (k: number) => T): T => {
     for (;;) {
       const v = make(n++);
-      if (!taken.has(id(v)) && !taken.has(String(v))) {
-        taken.add(id(v));
+      const keys = valueKeys(v);
+      if (keys.every((k) => !taken.has(k))) {
+        for (const k of keys) taken.add(k);
         return v;
       }
     }
   };
   return leaves.map((leaf) => {
     if (typeof leaf === 'string' && NUMERIC.test(leaf)) {
-      return fresh((k) => `${leaf.startsWith('-') ? '-' : ''}${700_001 + 3 * k}.75`);
+      return fresh((k) => `${leaf.startsWith('-') ? '-' : ''}${700_001 + 7 * k}.75`);
     }
     if (typeof leaf === 'string') return fresh((k) => `~probe:${nonce}:${k}~`);
     if (typeof leaf === 'number') {
       const sign = leaf < 0 ? -1 : 1;
-      return fresh((k) => sign * (Number.isInteger(leaf) ? 700_001 + 3 * k : 700_001.25 + 3 * k));
+      return fresh((k) => sign * (Number.isInteger(leaf) ? 700_001 + 7 * k : 700_001.25 + 7 * k));
     }
     if (leaf instanceof Date) return fresh((k) => new Date(Date.UTC(2091, 4, 7, 3, 2, 1) + 1_003 * k));
-    // A Decimal (decimal.js): one of its own class, same sign, kept apart from the others by its text.
+    // A Decimal (decimal.js): one of its own class, same sign.
     const D = (leaf as object).constructor as new (v: string) => object;
     const sign = (leaf as DecimalLike).isNegative() ? '-' : '';
-    return new D(fresh((k) => `${sign}700001.${String(k + 1).padStart(2, '0')}`) as string);
+    return fresh((k) => new D(`${sign}700001.${String(k + 1).padStart(2, '0')}3`));
   });
 }
+
+/**
+ * Every form a value may take as a parameter: its text, and its number when
+ * it is one (a number, a numeric string, a Decimal, a bigint), a Date's time
+ * and ISO text. Two values sharing a key could be confused by bind.ts.
+ */
+export function valueKeys(v: unknown): string[] {
+  if (v instanceof Date) return [`n${v.getTime()}`, `s${v.toISOString()}`];
+  if (Array.isArray(v)) return [`s${JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? String(x) : x))}`];
+  const text = typeof v === 'object' && v !== null && !isDecimal(v) ? JSON.stringify(v) : String(v);
+  const keys = [`s${text}`];
+  if (
+    typeof v === 'number' ||
+    typeof v === 'bigint' ||
+    isDecimal(v) ||
+    (typeof v === 'string' && NUMERIC_ANY.test(v))
+  ) {
+    const num = Number(v);
+    if (Number.isFinite(num)) keys.push(`n${num}`);
+  }
+  return keys;
+}
+
+const NUMERIC_ANY = /^\s*[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?\s*$/i;
 
 function isDecimal(value: unknown): value is DecimalLike {
   if (typeof value !== 'object' || value === null) return false;
