@@ -61,6 +61,15 @@ export interface PoolStats {
   servers?: ServerStats[];
   /** The compiled-query cache of session reads (src/fast-path/query-cache). */
   queryCache: QueryCacheStats;
+  /** The bound-client cache: createDb calls that found their session's client, and those that built one. */
+  boundClients: BoundClientStats;
+}
+
+export interface BoundClientStats {
+  hits: number;
+  misses: number;
+  size: number;
+  max: number;
 }
 
 /** How a runtime opens its pools: src/pool.ts by default; organization mode passes its own (src/orgs). */
@@ -108,6 +117,8 @@ export class DbRuntime {
 
   private readonly open: (config: DbConfig, role: 'app' | 'owner') => pg.Pool;
   private readonly boundMax: number;
+  private boundHits = 0;
+  private boundMisses = 0;
   /** Shared by every session client of this runtime (entries are keyed by unbound client and session). */
   private readonly queryCache: QueryCache;
   private readonly slowMs = slowQueryThresholdMs();
@@ -221,9 +232,11 @@ export class DbRuntime {
     const key = JSON.stringify([includeDeleted, fast, cached, options.primary === true, user]);
     let client = this.bound.get(key);
     if (client) {
+      this.boundHits++;
       // Refresh its place: the map's insertion order is the eviction order.
       this.bound.delete(key);
     } else {
+      this.boundMisses++;
       const base = this.unboundClient('session', includeDeleted, fast, cached);
       // Routing finds a client by its auth object: with replicas each bound client gets its own
       // (a ValidSession is passed through as is, and `{ primary }` must not leak into its other clients).
@@ -263,9 +276,14 @@ export class DbRuntime {
       idle: idleCount,
       waiting: waitingCount,
       queryCache: this.queryCache.stats(),
+      boundClients: this.boundStats(),
     };
     if (this.replicas) stats.servers = this.replicas.stats();
     return stats;
+  }
+
+  boundStats(): BoundClientStats {
+    return { hits: this.boundHits, misses: this.boundMisses, size: this.bound.size, max: this.boundMax };
   }
 
   /** Waits for checked-out connections to be released, then closes the pools. */

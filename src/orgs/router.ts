@@ -62,6 +62,8 @@ export class OrgRouter {
   private readonly entries = new Map<string, Entry>();
   private resolver: CredentialsResolver;
   private tick = 0;
+  /** Bound-client counters of runtimes already forgotten. */
+  private retired = { hits: 0, misses: 0 };
 
   constructor(
     readonly config: OrgConfig,
@@ -206,7 +208,23 @@ export class OrgRouter {
     const idle = [...this.entries].filter(([, e]) => e.pools.every((p) => p.totalCount === 0));
     idle.sort((a, b) => a[1].lastUsed - b[1].lastUsed);
     const excess = this.entries.size - Math.floor(this.config.runtimesMax * 0.9);
-    for (const [key] of idle.slice(0, Math.max(excess, 0))) this.entries.delete(key);
+    for (const [key, e] of idle.slice(0, Math.max(excess, 0))) {
+      const b = e.runtime.boundStats();
+      this.retired.hits += b.hits;
+      this.retired.misses += b.misses;
+      this.entries.delete(key);
+    }
+  }
+
+  /** createDb calls that found a bound client, and those that built one, over every organization. */
+  boundStats(): { hits: number; misses: number; runtimes: number } {
+    let { hits, misses } = this.retired;
+    for (const e of this.entries.values()) {
+      const b = e.runtime.boundStats();
+      hits += b.hits;
+      misses += b.misses;
+    }
+    return { hits, misses, runtimes: this.entries.size };
   }
 
   /** Closes one idle connection of the least recently used organization that has one (the central pool last). */
