@@ -17,6 +17,7 @@ import { OrgRouter, readOrgConfig } from '@acme/db/orgs';
 import { DbRuntime } from '@acme/db/runtime';
 import pg from 'pg';
 import { eachBounded } from '../tooling/orgs/deploy.ts';
+import { centralPlans } from './orgs-central.ts';
 import { CLINIC_ID, heapUsed, median, orgsFixture, percentile, slugOf, watchConnections } from './orgs-setup.ts';
 
 const { values } = parseArgs({
@@ -28,6 +29,7 @@ const { values } = parseArgs({
     caps: { type: 'string' },
     queries: { type: 'string' },
     concurrency: { type: 'string', default: '32' },
+    parts: { type: 'string', default: 'routing,queries,central' },
   },
 });
 const quick = values.quick === true;
@@ -42,19 +44,32 @@ const WITH_DB = Number(values.dbs ?? (saas ? 1_000 : quick ? 20 : 60)); // organ
 const CAPS = (values.caps ?? (saas ? '10,50,200' : '10')).split(',').map(Number);
 const QUERIES = Number(values.queries ?? (saas ? 5_000 : WITH_DB * 5));
 const CONCURRENCY = Number(values.concurrency);
+const PARTS = new Set((values.parts ?? '').split(','));
 
 console.log(
   `bench:orgs: ${REGISTERED} registered, ${ACTIVE} active, ${ACTIVE * USERS_PER_ORG} distinct users, ${WITH_DB} databases`,
 );
-const fx = await orgsFixture(REGISTERED, WITH_DB, Math.max(...CAPS) + 50);
+const fx = await orgsFixture(REGISTERED, PARTS.has('queries') ? WITH_DB : 0, Math.max(...CAPS) + 50);
 const us = (ns: number) => `${(ns / 1000).toFixed(2)} µs`;
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
-const rate = (s: { hits: number; misses: number }) => `${((100 * s.hits) / Math.max(1, s.hits + s.misses)).toFixed(1)} %`;
+const rate = (s: { hits: number; misses: number }) =>
+  `${((100 * s.hits) / Math.max(1, s.hits + s.misses)).toFixed(1)} %`;
 try {
+  if (PARTS.has('routing')) await routing();
+  if (PARTS.has('queries')) await queries();
+  if (PARTS.has('central')) await centralPlans(fx.central, REGISTERED, ACTIVE * USERS_PER_ORG);
+} finally {
+  await fx.stop();
+}
+process.exit(0);
+
+async function routing() {
   // 1. Routing cost per createDb call.
   const heapBefore = heapUsed();
-  const single = new DbRuntime(readDbConfig({ DATABASE_URL: fx.templateUrl, APP_DATABASE_URL: fx.appUrlOf(fx.templateUrl) }));
+  const single = new DbRuntime(
+    readDbConfig({ DATABASE_URL: fx.templateUrl, APP_DATABASE_URL: fx.appUrlOf(fx.templateUrl) }),
+  );
   const router = new OrgRouter(readOrgConfig(fx.env(CAPS[0] as number)));
   await router.directory.refresh();
   const plain: SessionInput[] = [];
@@ -103,13 +118,19 @@ try {
   const heap = heapRouter - heapSingle;
   const users = ACTIVE * USERS_PER_ORG;
   console.log(`\nHeap (after every session was served once, full GC):`);
-  console.log(`  single runtime                 ${mb(heapSingle - heapBefore)} (${kb((heapSingle - heapBefore) / users)} per user)`);
+  console.log(
+    `  single runtime                 ${mb(heapSingle - heapBefore)} (${kb((heapSingle - heapBefore) / users)} per user)`,
+  );
   console.log(`  organization router            ${mb(heap)} in total`);
   console.log(`  per active organization        ${kb(heap / ACTIVE)} (${rStats.runtimes} organization entries held)`);
-  console.log(`  HEAP ${JSON.stringify({ single: heapSingle - heapBefore, router: heap, perOrg: heap / ACTIVE, entries: rStats.runtimes })}`);
+  console.log(
+    `  HEAP ${JSON.stringify({ single: heapSingle - heapBefore, router: heap, perOrg: heap / ACTIVE, entries: rStats.runtimes })}`,
+  );
   await single.close();
   await router.close();
+}
 
+async function queries() {
   // 3. Point reads over the organizations with a database, per cap.
   const connectCost: number[] = [];
   for (let i = 0; i < 30; i++) {
@@ -147,14 +168,13 @@ try {
     console.log(
       `  latency p50 / p99              ${percentile(latencies, 50).toFixed(2)} / ${percentile(latencies, 99).toFixed(2)} ms`,
     );
-    console.log(`  idle connections reclaimed     ${stats.reclaimed} (${(stats.reclaimed / QUERIES).toFixed(2)} per query)`);
+    console.log(
+      `  idle connections reclaimed     ${stats.reclaimed} (${(stats.reclaimed / QUERIES).toFixed(2)} per query)`,
+    );
     console.log(`  peak held: budget / server     ${stats.peak} / ${seen} (cap ${cap})`);
     console.log(`  answers from another org       ${wrong.length}`);
     console.log(
       `  QUERIES ${JSON.stringify({ cap, qps: (QUERIES / elapsed) * 1000, p50: percentile(latencies, 50), p99: percentile(latencies, 99), reclaimed: stats.reclaimed, peak: stats.peak, seen, wrong: wrong.length })}`,
     );
   }
-} finally {
-  await fx.stop();
 }
-process.exit(0);
