@@ -1,88 +1,84 @@
 /**
- * `pnpm bench:orgs [-- --quick]`: what organization mode costs.
- * 1. Routing: createDb(session) with 1,000 organizations registered, against
- *    single-database createDb, on the same sessions, interleaved. Neither
- *    opens a connection; the difference is the router (directory lookup,
- *    status check, the organization's runtime).
- * 2. Connections held: queries spread over many organizations with a small
- *    DB_MAX_CONNECTIONS_TOTAL, pg_stat_activity sampled on the server.
+ * `pnpm bench:orgs [-- --quick] [--size saas] [--dbs N] [--caps 10,50,200] [--queries N]`: what organization
+ * mode costs. Default size: 1,000 organizations registered, sessions spread over 200 (2 users each). `--size saas`
+ * (issue 27): 10,000 registered, sessions over 1,000 active, 10,000 distinct users, 1,000 real databases.
+ * 1. Routing: createDb(session) in organization mode against single-database createDb, on the same users,
+ *    interleaved rounds; neither opens a connection. With each: the bound-client cache's hit rate.
+ * 2. Heap: what the router holds per active organization once every session was served, and in total.
+ * 3. Queries: point reads (findUnique by id) spread uniformly over the organizations that have a database,
+ *    per cap (DB_MAX_CONNECTIONS_TOTAL): queries/s, p50/p99, reclaims, connections held (the budget's peak
+ *    and pg_stat_activity sampled every few ms), and what opening one connection costs (a reclaim's price).
  * Never part of the test suite.
  */
-import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type { SessionInput } from '@acme/auth';
 import { readDbConfig } from '@acme/db/config';
 import { OrgRouter, readOrgConfig } from '@acme/db/orgs';
 import { DbRuntime } from '@acme/db/runtime';
 import pg from 'pg';
-import { startTestServer } from '../tests/support/postgres-server.ts';
-import { createScratchDatabase, withClient, withDatabase } from '../tooling/database.ts';
-import { deployMigrations } from '../tooling/migrate/migrate.ts';
-import { CENTRAL_SCHEMA } from '../tooling/migrate/schema-targets.ts';
 import { eachBounded } from '../tooling/orgs/deploy.ts';
-import { appUrl, ensureAppLogin } from '../tooling/rls/app-role.ts';
+import { centralPlans } from './orgs-central.ts';
+import { CLINIC_ID, heapUsed, median, orgsFixture, percentile, slugOf, watchConnections } from './orgs-setup.ts';
 
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== '--'),
-  options: { quick: { type: 'boolean' } },
+  options: {
+    quick: { type: 'boolean' },
+    size: { type: 'string', default: 'default' },
+    dbs: { type: 'string' },
+    caps: { type: 'string' },
+    queries: { type: 'string' },
+    concurrency: { type: 'string', default: '32' },
+    parts: { type: 'string', default: 'routing,queries,central' },
+  },
 });
 const quick = values.quick === true;
-const REGISTERED = 1_000;
-const SPREAD = 200; // organizations the sessions are spread over
-const SESSIONS_PER_ORG = 2;
+const saas = values.size === 'saas';
+if (!saas && values.size !== 'default') throw new Error(`--size is "default" or "saas", got ${values.size}`);
+const REGISTERED = saas ? 10_000 : 1_000;
+const ACTIVE = saas ? 1_000 : 200; // organizations the sessions are spread over
+const USERS_PER_ORG = saas ? 10 : 2; // distinct users: ACTIVE × USERS_PER_ORG
 const ROUNDS = quick ? 5 : 15;
 const CALLS = quick ? 20_000 : 100_000;
-const WITH_DB = quick ? 20 : 60; // organizations that get a real database for part 2
-const CAP = 10;
+const WITH_DB = Number(values.dbs ?? (saas ? 1_000 : quick ? 20 : 60)); // organizations with a real database
+const CAPS = (values.caps ?? (saas ? '10,50,200' : '10')).split(',').map(Number);
+const QUERIES = Number(values.queries ?? (saas ? 5_000 : WITH_DB * 5));
+const CONCURRENCY = Number(values.concurrency);
+const PARTS = new Set((values.parts ?? '').split(','));
 
-const server = await startTestServer();
+console.log(
+  `bench:orgs: ${REGISTERED} registered, ${ACTIVE} active, ${ACTIVE * USERS_PER_ORG} distinct users, ${WITH_DB} databases`,
+);
+const fx = await orgsFixture(REGISTERED, PARTS.has('queries') ? WITH_DB : 0, Math.max(...CAPS) + 50);
+const us = (ns: number) => `${(ns / 1000).toFixed(2)} µs`;
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+const rate = (s: { hits: number; misses: number }) =>
+  `${((100 * s.hits) / Math.max(1, s.hits + s.misses)).toFixed(1)} %`;
 try {
-  const prefix = `bench${randomBytes(3).toString('hex')}_`;
-  const password = randomBytes(12).toString('hex');
-  const login = { user: 'acme_app', password };
-  await ensureAppLogin(server.url, login);
-  const central = await createScratchDatabase(server.url, 'bench_central');
-  await deployMigrations(central, { quiet: true, target: CENTRAL_SCHEMA });
-  const template = `${prefix}template`;
-  await withClient(server.url, (c) => c.query(`CREATE DATABASE ${pg.escapeIdentifier(template)}`));
-  const templateUrl = withDatabase(server.url, template);
-  await deployMigrations(templateUrl, { quiet: true });
-  await withClient(server.url, async (c) => {
-    for (let i = 0; i < WITH_DB; i++) {
-      await c.query(
-        `CREATE DATABASE ${pg.escapeIdentifier(`${prefix}o${i}`)} TEMPLATE ${pg.escapeIdentifier(template)}`,
-      );
-    }
-  });
-  await withClient(central, (c) =>
-    c.query(
-      `INSERT INTO "Organization" (id, slug, name, "dbName", "updatedAt")
-       SELECT 'o' || i, 'org-' || i, 'Org ' || i, $1 || 'o' || i, now() FROM generate_series(0, $2 - 1) AS i`,
-      [prefix, REGISTERED],
-    ),
-  );
-  const env = {
-    ...process.env,
-    CENTRAL_DATABASE_URL: central,
-    APP_DATABASE_URL: appUrl(central, login),
-    DB_MAX_CONNECTIONS_TOTAL: String(CAP),
-    DB_APPLICATION_NAME: `${prefix}app`,
-    ORG_DIRECTORY_TTL_MS: '600000',
-  };
+  if (PARTS.has('routing')) await routing();
+  if (PARTS.has('queries')) await queries();
+  if (PARTS.has('central')) await centralPlans(fx.central, REGISTERED, ACTIVE * USERS_PER_ORG);
+} finally {
+  await fx.stop();
+}
+process.exit(0);
 
+async function routing() {
   // 1. Routing cost per createDb call.
+  const heapBefore = heapUsed();
   const single = new DbRuntime(
-    readDbConfig({ DATABASE_URL: templateUrl, APP_DATABASE_URL: appUrl(templateUrl, login) }),
+    readDbConfig({ DATABASE_URL: fx.templateUrl, APP_DATABASE_URL: fx.appUrlOf(fx.templateUrl) }),
   );
-  const router = new OrgRouter(readOrgConfig(env));
+  const router = new OrgRouter(readOrgConfig(fx.env(CAPS[0] as number)));
   await router.directory.refresh();
   const plain: SessionInput[] = [];
   const routed: SessionInput[] = [];
-  for (let o = 0; o < SPREAD; o++) {
-    for (let s = 0; s < SESSIONS_PER_ORG; s++) {
-      const session = { id: `user-${o}-${s}`, role: 'USER' as const };
+  for (let u = 0; u < USERS_PER_ORG; u++) {
+    for (let o = 0; o < ACTIVE; o++) {
+      const session = { id: `user-${o}-${u}`, role: 'USER' as const };
       plain.push(session);
-      routed.push({ ...session, orgSlug: `org-${(o * 5) % REGISTERED}` });
+      routed.push({ ...session, orgSlug: slugOf((o * (REGISTERED / ACTIVE)) % REGISTERED) });
     }
   }
   const time = (fn: (s: SessionInput) => unknown, sessions: SessionInput[]) => {
@@ -92,55 +88,93 @@ try {
   };
   const createSingle = (s: SessionInput) => single.createDb(s);
   const createRouted = (s: SessionInput) => router.createDb(s);
-  time(createSingle, plain); // warm: every session bound once
-  time(createRouted, routed);
+  // Warm: every session bound once (or as many as the caches keep).
+  for (const s of plain) createSingle(s);
+  const heapSingle = heapUsed();
+  for (const s of routed) createRouted(s);
+  const heapRouter = heapUsed();
+  const singleAt = single.boundStats();
+  const routedAt = router.boundStats();
   const a: number[] = [];
   const b: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     a.push(time(createSingle, plain));
     b.push(time(createRouted, routed));
   }
-  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] as number;
-  const ns = (x: number) => `${(x / 1000).toFixed(2)} µs`;
-  console.log(`\nRouting (${REGISTERED} organizations registered, sessions spread over ${SPREAD}, ${ROUNDS} rounds):`);
-  console.log(`  createDb, single database      ${ns(median(a))} per call (median of rounds)`);
-  console.log(`  createDb, organization mode    ${ns(median(b))} per call`);
-  console.log(`  routing cost                   ${ns(median(b) - median(a))} per call (target < 5 µs)`);
+  const hitsOf = (now: { hits: number; misses: number }, at: { hits: number; misses: number }) => ({
+    hits: now.hits - at.hits,
+    misses: now.misses - at.misses,
+  });
+  const sHits = hitsOf(single.boundStats(), singleAt);
+  const rStats = router.boundStats();
+  const rHits = hitsOf(rStats, routedAt);
+  console.log(`\nRouting (${ROUNDS} rounds of ${CALLS} calls, medians):`);
+  console.log(`  createDb, single database      ${us(median(a))} per call, bound-client hit rate ${rate(sHits)}`);
+  console.log(`  createDb, organization mode    ${us(median(b))} per call, bound-client hit rate ${rate(rHits)}`);
+  console.log(`  routing cost                   ${us(median(b) - median(a))} per call (target < 5 µs)`);
+  console.log(`  ROUTING ${JSON.stringify({ single: median(a), org: median(b), singleRounds: a, orgRounds: b })}`);
 
-  // 2. Connections held under the cap.
-  let maxSeen = 0;
-  let sampling = true;
-  const watcher = new pg.Client({ connectionString: server.url });
-  await watcher.connect();
-  const sampler = (async () => {
-    while (sampling) {
-      const { rows } = await watcher.query<{ n: number }>(
-        'SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1',
-        [`${prefix}app`],
-      );
-      maxSeen = Math.max(maxSeen, rows[0]?.n ?? 0);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  })();
-  const requests = Array.from({ length: WITH_DB * 5 }, (_, n) => (n * 7919) % WITH_DB);
-  const started = Date.now();
-  await eachBounded(requests, 16, (i) =>
-    router.createDb({ id: 'bench', role: 'ADMIN', orgSlug: `org-${i}` }).clinic.count(),
+  // 2. Heap the two hold after serving every session (both runtimes' bound clients included).
+  const heap = heapRouter - heapSingle;
+  const users = ACTIVE * USERS_PER_ORG;
+  console.log(`\nHeap (after every session was served once, full GC):`);
+  console.log(
+    `  single runtime                 ${mb(heapSingle - heapBefore)} (${kb((heapSingle - heapBefore) / users)} per user)`,
   );
-  const elapsed = Date.now() - started;
-  sampling = false;
-  await sampler;
-  await watcher.end();
-  const stats = router.stats();
-  console.log(`\nConnections (${requests.length} queries over ${WITH_DB} organizations, 16 at a time, cap ${CAP}):`);
-  console.log(`  peak held (budget)             ${stats.peak}`);
-  console.log(`  peak seen (pg_stat_activity)   ${maxSeen}`);
-  console.log(`  without a cap (pool per org)   up to ${WITH_DB * readDbConfig({ DATABASE_URL: central }).poolMax}`);
-  console.log(`  idle connections reclaimed     ${stats.reclaimed}`);
-  console.log(`  throughput                     ${Math.round((requests.length / elapsed) * 1000)} queries/s`);
-  await router.close();
+  console.log(`  organization router            ${mb(heap)} in total`);
+  console.log(`  per active organization        ${kb(heap / ACTIVE)} (${rStats.runtimes} organization entries held)`);
+  console.log(
+    `  HEAP ${JSON.stringify({ single: heapSingle - heapBefore, router: heap, perOrg: heap / ACTIVE, entries: rStats.runtimes })}`,
+  );
   await single.close();
-} finally {
-  await server.stop();
+  await router.close();
 }
-process.exit(0);
+
+async function queries() {
+  // 3. Point reads over the organizations with a database, per cap.
+  const connectCost: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    const started = process.hrtime.bigint();
+    const c = new pg.Client({ connectionString: fx.appUrlOf(fx.templateUrl) });
+    await c.connect();
+    await c.query('SELECT 1');
+    connectCost.push(Number(process.hrtime.bigint() - started) / 1e6);
+    await c.end();
+  }
+  console.log(`\nA new connection (connect, authenticate, one query): ${median(connectCost).toFixed(2)} ms median`);
+  for (const cap of CAPS) {
+    const r = new OrgRouter(readOrgConfig(fx.env(cap)));
+    await r.directory.refresh();
+    const watch = watchConnections(fx.url, `${fx.prefix}app`);
+    // A fixed pseudo-random order: every organization is visited, none twice in a row.
+    const order = Array.from({ length: QUERIES }, (_, n) => (n * 7919) % WITH_DB);
+    const latencies: number[] = [];
+    const wrong: number[] = [];
+    const started = Date.now();
+    await eachBounded(order, CONCURRENCY, async (i) => {
+      const t0 = process.hrtime.bigint();
+      const row = await r
+        .createDb({ id: `user-${i}`, role: 'ADMIN', orgSlug: slugOf(i) })
+        .clinic.findUnique({ where: { id: CLINIC_ID }, select: { code: true } });
+      latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      if (row?.code !== slugOf(i)) wrong.push(i);
+    });
+    const elapsed = Date.now() - started;
+    const seen = await watch.stop();
+    const stats = r.stats();
+    await r.close();
+    console.log(`\nPoint reads, cap ${cap} (${QUERIES} over ${WITH_DB} organizations, ${CONCURRENCY} at a time):`);
+    console.log(`  throughput                     ${Math.round((QUERIES / elapsed) * 1000)} queries/s`);
+    console.log(
+      `  latency p50 / p99              ${percentile(latencies, 50).toFixed(2)} / ${percentile(latencies, 99).toFixed(2)} ms`,
+    );
+    console.log(
+      `  idle connections reclaimed     ${stats.reclaimed} (${(stats.reclaimed / QUERIES).toFixed(2)} per query)`,
+    );
+    console.log(`  peak held: budget / server     ${stats.peak} / ${seen} (cap ${cap})`);
+    console.log(`  answers from another org       ${wrong.length}`);
+    console.log(
+      `  QUERIES ${JSON.stringify({ cap, qps: (QUERIES / elapsed) * 1000, p50: percentile(latencies, 50), p99: percentile(latencies, 99), reclaimed: stats.reclaimed, peak: stats.peak, seen, wrong: wrong.length })}`,
+    );
+  }
+}

@@ -35,6 +35,11 @@ export interface DbConfig {
   replicaUrls: string[];
   /** The most staleness a read routed to a replica may see (DB_REPLICA_MAX_LAG_MS, default 10000). */
   replicaMaxLagMillis: number;
+  /**
+   * Distinct sessions whose bound client createDb keeps (DB_BOUND_CLIENTS_MAX, default 10000; least recently
+   * used dropped first). A miss builds one (~11 µs, ZenStack's $setAuth); each kept one costs ~15 KB of heap (bench:orgs).
+   */
+  boundClientsMax: number;
 }
 
 // Defined in src/errors; re-exported for the modules that import it from here (src/orgs).
@@ -77,6 +82,7 @@ export function readDbConfig(env: Env = process.env): DbConfig {
     applicationName: env.DB_APPLICATION_NAME || 'acme-db',
     replicaUrls: replicaUrls(env.DATABASE_REPLICA_URLS),
     replicaMaxLagMillis: intSetting(env, 'DB_REPLICA_MAX_LAG_MS', 10_000, 1),
+    boundClientsMax: intSetting(env, 'DB_BOUND_CLIENTS_MAX', 10_000, 1),
   };
 }
 

@@ -1,5 +1,5 @@
 import { PolicyBypassError } from './errors/index.ts';
-import { withScope } from './operation-scope.ts';
+import { type OperationScope, withScope } from './operation-scope.ts';
 
 /**
  * ZenStack clients carry escape hatches that step around the access rules:
@@ -29,6 +29,9 @@ const BLOCKED_SET: ReadonlySet<string> = new Set(BLOCKED);
 
 type AnyTransaction = (fn: unknown, options?: unknown) => Promise<unknown>;
 
+/** The scope a client's `$transaction` runs in (organization mode: its organization, whose pool BEGIN takes). */
+const scopes = new WeakMap<object, OperationScope>();
+
 const handler: ProxyHandler<Record<string | symbol, unknown>> = {
   get(target, prop) {
     if (typeof prop === 'string' && BLOCKED_SET.has(prop)) throw new PolicyBypassError(prop);
@@ -36,17 +39,20 @@ const handler: ProxyHandler<Record<string | symbol, unknown>> = {
       const tx = target.$transaction as AnyTransaction;
       // Interactive transactions hand out a client too; it gets the same guard.
       // In a transaction scope the query cache stands aside: its statements would run outside the transaction.
-      return (fn: unknown, options?: unknown) =>
+      const scope = scopes.get(target);
+      const run = (fn: unknown, options?: unknown) =>
         withScope({ inTransaction: true }, () =>
           tx.call(target, typeof fn === 'function' ? (inner: object) => fn(guardClient(inner)) : fn, options),
         );
+      return scope ? (fn: unknown, options?: unknown) => withScope(scope, () => run(fn, options)) : run;
     }
     return Reflect.get(target, prop);
   },
   has: (target, prop) => !(typeof prop === 'string' && BLOCKED_SET.has(prop)) && Reflect.has(target, prop),
 };
 
-/** The client without its escape hatches. */
-export function guardClient<T extends object>(client: T): Omit<T, BlockedMember> {
+/** The client without its escape hatches; `scope`: what its `$transaction` runs in. */
+export function guardClient<T extends object>(client: T, scope?: OperationScope): Omit<T, BlockedMember> {
+  if (scope) scopes.set(client, scope);
   return new Proxy(client as Record<string | symbol, unknown>, handler) as unknown as Omit<T, BlockedMember>;
 }

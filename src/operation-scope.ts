@@ -34,6 +34,11 @@ export interface OperationScope {
   readonly written?: Set<string>;
   /** The query cache watches this operation's statements (fast-path/query-cache/capture.ts). */
   readonly capture?: Capture;
+  /**
+   * Organization mode: the organization whose pool the statement's connection comes from (the org-scope
+   * layer and the guard's `$transaction`, src/orgs/org-scope.ts). Undefined there: no connection is taken.
+   */
+  readonly org?: { readonly by: 'id' | 'slug'; readonly value: string };
   /** Inside `$transaction` (either form): cached statements would leave it. */
   readonly inTransaction?: true;
 }

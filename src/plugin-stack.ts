@@ -43,11 +43,13 @@ export interface StackParts {
   twinOf?: TwinOf;
   /** Read-replica routing, when DATABASE_REPLICA_URLS names any (src/replicas). */
   route?: AnyPlugin;
+  /** Organization mode: the client's organization into the operation scope (src/orgs/org-scope.ts). */
+  org?: AnyPlugin;
 }
 
 interface Layer {
   id: string;
-  when(f: StackFlags, p: Pick<StackParts, 'route'>): boolean;
+  when(f: StackFlags, p: Pick<StackParts, 'route' | 'org'>): boolean;
   make(p: StackParts, f: StackFlags): AnyPlugin;
 }
 
@@ -59,7 +61,7 @@ const enforced = (f: StackFlags) => f.kind !== 'system';
  * this order on its way to the driver (ZenStack runs the last plugin of its
  * list first: src/zenstack-internals/plugin-order.ts).
  *
- * - routing and operation observability wrap everything;
+ * - the organization (organization mode: which pool) and routing and operation observability wrap everything;
  * - policy explain sees every rejection on its way out; paging splits a page
  *   before the rules run, so each page statement is judged; folding decides
  *   whole operations from the session before any SQL is built; a cache hit
@@ -72,6 +74,7 @@ const enforced = (f: StackFlags) => f.kind !== 'system';
  *   the cache's capture sees each statement exactly as the driver gets it.
  */
 export const LAYERS: readonly Layer[] = [
+  { id: 'org-scope', when: (_f, p) => p.org !== undefined, make: (p) => p.org as AnyPlugin },
   { id: 'replica-route', when: (_f, p) => p.route !== undefined, make: (p) => p.route as AnyPlugin },
   {
     id: 'observability-operations',
@@ -101,10 +104,11 @@ export const LAYERS: readonly Layer[] = [
   { id: 'query-cache-capture', when: (f) => session(f) && f.cached, make: () => new QueryCapturePlugin() },
 ];
 
-const selected = (flags: StackFlags, parts: Pick<StackParts, 'route'>) => LAYERS.filter((l) => l.when(flags, parts));
+const selected = (flags: StackFlags, parts: Pick<StackParts, 'route' | 'org'>) =>
+  LAYERS.filter((l) => l.when(flags, parts));
 
 /** The ids of a stack's layers, outermost first (what tests pin). */
-export function layerIds(flags: StackFlags, parts: Pick<StackParts, 'route'> = {}): string[] {
+export function layerIds(flags: StackFlags, parts: Pick<StackParts, 'route' | 'org'> = {}): string[] {
   return selected(flags, parts).map((l) => l.id);
 }
 

@@ -15,6 +15,7 @@ import {
 import { type BlockedMember, guardClient } from './guard.ts';
 import { observePool } from './observability/metrics.ts';
 import { slowQueryThresholdMs } from './observability/slow-query-log.ts';
+import type { OperationScope } from './operation-scope.ts';
 import { hasAuditModel, pluginsFor, type StackFlags } from './plugin-stack.ts';
 import { openPool } from './pool.ts';
 import { isLsn } from './replicas/lsn.ts';
@@ -61,14 +62,29 @@ export interface PoolStats {
   servers?: ServerStats[];
   /** The compiled-query cache of session reads (src/fast-path/query-cache). */
   queryCache: QueryCacheStats;
+  /** The bound-client cache: createDb calls that found their session's client, and those that built one. */
+  boundClients: BoundClientStats;
+}
+
+export interface BoundClientStats {
+  hits: number;
+  misses: number;
+  size: number;
+  max: number;
 }
 
 /** How a runtime opens its pools: src/pool.ts by default; organization mode passes its own (src/orgs). */
 export interface RuntimeOptions {
   /** Pools must pipeline (`openPool(…, { pipeline: true })`): the driver sends BEGIN, set_config and the statement together. */
   openPool?: (config: DbConfig, role: 'app' | 'owner') => pg.Pool;
-  /** Distinct sessions kept bound at once (default 1,000). */
+  /** Distinct sessions kept bound at once (default: DbConfig.boundClientsMax, DB_BOUND_CLIENTS_MAX). */
   boundClients?: number;
+  /**
+   * Organization mode (src/orgs/org-scope.ts): one runtime serves every organization. `plugin` is the
+   * outermost layer of every stack and puts the client's organization (from its auth object) into the
+   * operation scope; `of(auth)` is that scope, which the guard's `$transaction` runs in too.
+   */
+  clientScope?: ClientScope;
   /** Read shapes the compiled-query cache keeps (default 1,000). */
   queryCacheSize?: number;
   /**
@@ -78,10 +94,12 @@ export interface RuntimeOptions {
   schema?: SchemaDef;
 }
 
-type Kind = 'session' | 'system';
+export interface ClientScope {
+  plugin: AnyPlugin;
+  of(auth: unknown): OperationScope;
+}
 
-/** Distinct sessions kept bound at once; the oldest is dropped first. */
-const BOUND_CLIENTS = 1_000;
+type Kind = 'session' | 'system';
 
 /** A role's pool and the root clients over it: with lazy BEGIN (fast paths) and without. */
 interface Role {
@@ -108,11 +126,14 @@ export class DbRuntime {
 
   private readonly open: (config: DbConfig, role: 'app' | 'owner') => pg.Pool;
   private readonly boundMax: number;
+  private boundHits = 0;
+  private boundMisses = 0;
   /** Shared by every session client of this runtime (entries are keyed by unbound client and session). */
   private readonly queryCache: QueryCache;
   private readonly slowMs = slowQueryThresholdMs();
   private readonly prepared = preparedStatementsEnabled();
   private readonly audit: boolean;
+  private readonly clientScope: ClientScope | undefined;
 
   constructor(
     private readonly config: DbConfig,
@@ -122,7 +143,8 @@ export class DbRuntime {
     this.schema = options.schema ?? projectSchema;
     this.audit = hasAuditModel(this.schema);
     this.open = options.openPool ?? ((c, role) => openPool(c, { role, pipeline: true }));
-    this.boundMax = options.boundClients ?? BOUND_CLIENTS;
+    this.boundMax = options.boundClients ?? config.boundClientsMax;
+    this.clientScope = options.clientScope;
     this.queryCache = new QueryCache(options.queryCacheSize ?? QUERY_CACHE_SIZE);
     this.replicas = ReplicaRouting.fromConfig(config);
     this.app = this.role('app');
@@ -184,6 +206,7 @@ export class DbRuntime {
       cacheScope,
       ...(twinOf ? { twinOf } : {}),
       ...(this.replicas ? { route: this.replicas.plugin } : {}),
+      ...(this.clientScope ? { org: this.clientScope.plugin } : {}),
     };
     return root.$setOptions({ ...root.$options, plugins: pluginsFor(flags, parts) }) as RootClient;
   }
@@ -221,14 +244,16 @@ export class DbRuntime {
     const key = JSON.stringify([includeDeleted, fast, cached, options.primary === true, user]);
     let client = this.bound.get(key);
     if (client) {
+      this.boundHits++;
       // Refresh its place: the map's insertion order is the eviction order.
       this.bound.delete(key);
     } else {
+      this.boundMisses++;
       const base = this.unboundClient('session', includeDeleted, fast, cached);
       // Routing finds a client by its auth object: with replicas each bound client gets its own
       // (a ValidSession is passed through as is, and `{ primary }` must not leak into its other clients).
       const auth = user && this.replicas ? Object.freeze({ ...user }) : user;
-      client = guardClient(auth === null ? base : base.$setAuth(auth));
+      client = guardClient(auth === null ? base : base.$setAuth(auth), this.clientScope?.of(auth));
       this.replicas?.bind(auth ? [auth, client] : [client], identity, options.primary === true);
       if (this.bound.size >= this.boundMax) this.bound.delete(this.bound.keys().next().value as string);
     }
@@ -238,10 +263,12 @@ export class DbRuntime {
 
   createSystemDb(reason: string, options: DbOptions = {}): EnhancedClient {
     const base = this.unboundClient('system', options.includeDeleted === true);
-    const auth = { id: `system:${reason}`, role: 'SYSTEM', memberships: [] };
+    // Organization mode: the organization rides in the auth object, as a session's does (src/orgs/org-scope.ts).
+    const org = this.clientScope && options.org !== undefined ? { orgSlug: options.org } : {};
+    const auth = { id: `system:${reason}`, role: 'SYSTEM', memberships: [], ...org };
     const identity = `SYSTEM\u0000${auth.id}`;
     if (options.minLsn !== undefined) this.requireLsn(identity, options.minLsn);
-    const client = guardClient(base.$setAuth(auth));
+    const client = guardClient(base.$setAuth(auth), this.clientScope?.of(auth));
     this.replicas?.bind([auth, client], identity, options.primary === true);
     return client;
   }
@@ -263,9 +290,14 @@ export class DbRuntime {
       idle: idleCount,
       waiting: waitingCount,
       queryCache: this.queryCache.stats(),
+      boundClients: this.boundStats(),
     };
     if (this.replicas) stats.servers = this.replicas.stats();
     return stats;
+  }
+
+  boundStats(): BoundClientStats {
+    return { hits: this.boundHits, misses: this.boundMisses, size: this.bound.size, max: this.boundMax };
   }
 
   /** Waits for checked-out connections to be released, then closes the pools. */

@@ -18,8 +18,14 @@ export interface OrgConfig {
   maxConnectionsTotal: number;
   /** How long the organization list read from the central database is trusted (ORG_DIRECTORY_TTL_MS, default 5000). */
   directoryTtlMs: number;
-  /** Organizations kept ready in memory at once; idle ones beyond are dropped LRU (ORG_RUNTIMES_MAX, default 500). */
+  /**
+   * Organizations whose pools are kept at once (ORG_RUNTIMES_MAX, default 10000); beyond, those holding no
+   * connection are dropped, least recently used first. An organization's clients are shared (one runtime),
+   * so what one costs is its two pg pools (~2 KB each before they open).
+   */
   runtimesMax: number;
+  /** Distinct sessions kept bound, over all organizations (DB_BOUND_CLIENTS_MAX, as in single-database mode). */
+  boundClientsMax: number;
   /** Pool settings of every organization's pools (DB_POOL_MAX etc., as in single-database mode). */
   pool: Omit<DbConfig, 'connectionString' | 'appConnectionString'>;
 }
@@ -68,7 +74,8 @@ export function readOrgConfig(env: Env = process.env): OrgConfig {
     appLogin,
     maxConnectionsTotal: positiveInt(env, 'DB_MAX_CONNECTIONS_TOTAL', 50),
     directoryTtlMs: positiveInt(env, 'ORG_DIRECTORY_TTL_MS', 5_000),
-    runtimesMax: positiveInt(env, 'ORG_RUNTIMES_MAX', 500),
+    runtimesMax: positiveInt(env, 'ORG_RUNTIMES_MAX', 10_000),
+    boundClientsMax: pool.boundClientsMax,
     pool,
   };
 }

@@ -100,6 +100,11 @@ export class OrgPool {
     return `org:${this.lookup.value}`;
   }
 
+  /** Opening, holding or waiting for a connection: the router must not forget it now. */
+  get inUse(): boolean {
+    return this.opening !== undefined || this.totalCount > 0 || this.waitingCount > 0;
+  }
+
   get totalCount(): number {
     return this.real?.totalCount ?? 0;
   }

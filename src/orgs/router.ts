@@ -8,21 +8,20 @@ import { type DbOptions, DbRuntime, type EnhancedClient } from '../runtime.ts';
 import { ConnectionBudget } from './budget.ts';
 import type { OrgConfig } from './config.ts';
 import { type CredentialsResolver, defaultCredentialsResolver } from './credentials.ts';
-import { type CentralClient, OrgDirectory, type OrgLookup } from './directory.ts';
+import { type CentralClient, OrgDirectory, type OrgLookup, type OrgRecord } from './directory.ts';
 import { OrgForbiddenError, OrgNotFoundError, OrgRoutingError } from './errors.ts';
-import { type Access, OrgPool, reclaimIdle, refuse } from './org-pool.ts';
+import { type Access, OrgPool, type OrgPoolDeps, reclaimIdle, refuse } from './org-pool.ts';
+import { OrgScopePlugin, orgScopeOf } from './org-scope.ts';
+import { type PoolCounts, ScopedOrgPool } from './scoped-pool.ts';
 
+export type { PoolCounts };
+
+/** One organization's pools (the rest of its clients is shared: src/orgs/org-scope.ts). */
 interface Entry {
   slug: string | undefined;
-  runtime: DbRuntime;
-  pools: OrgPool[];
+  app: OrgPool;
+  owner: OrgPool;
   lastUsed: number;
-}
-
-export interface PoolCounts {
-  total: number;
-  idle: number;
-  waiting: number;
 }
 
 export interface OrgPoolStats {
@@ -37,8 +36,6 @@ export interface OrgPoolStats {
   organizations: Array<{ org: string; lastUsed: number } & PoolCounts>;
 }
 
-/** Bound session clients kept per organization (1,000 in single-database mode): memory grows with organizations. */
-const BOUND_PER_ORG = 100;
 const PLACEHOLDER_URL = 'postgresql://organization.invalid/';
 
 const counts = (p: { totalCount: number; idleCount: number; waitingCount: number }): PoolCounts => ({
@@ -46,13 +43,20 @@ const counts = (p: { totalCount: number; idleCount: number; waitingCount: number
   idle: p.idleCount,
   waiting: p.waitingCount,
 });
+const sum = (a: PoolCounts, b: PoolCounts): PoolCounts => ({
+  total: a.total + b.total,
+  idle: a.idle + b.idle,
+  waiting: a.waiting + b.waiting,
+});
 
 /**
- * Organization mode: one DbRuntime (plugins, bound clients, pools) per
- * organization, created on first use and looked up by the session's
- * organization. All of them share one connection budget; idle connections
- * of the least recently used organizations are closed when another needs
- * room, and idle organizations beyond `runtimesMax` are forgotten.
+ * Organization mode: one DbRuntime (plugin stacks, schema, bound clients) for
+ * every organization, and a pair of pools (app, owner) per organization,
+ * opened on first use and picked per connection from the organization in the
+ * operation scope (src/orgs/org-scope.ts). All pools share one connection
+ * budget; idle connections of the least recently used organizations are
+ * closed when another needs room, and organizations beyond `runtimesMax`
+ * that hold no connection are forgotten.
  */
 export class OrgRouter {
   readonly budget: ConnectionBudget;
@@ -60,6 +64,9 @@ export class OrgRouter {
   readonly central: CentralClient;
   private readonly centralPool: pg.Pool;
   private readonly entries = new Map<string, Entry>();
+  /** The one runtime every organization's clients come from. */
+  private readonly runtime: DbRuntime;
+  private readonly deps: OrgPoolDeps;
   private resolver: CredentialsResolver;
   private tick = 0;
 
@@ -88,6 +95,26 @@ export class OrgRouter {
     });
     this.central = new ZenStackClient(centralSchema, { dialect });
     this.directory = new OrgDirectory(this.central, config.directoryTtlMs);
+    this.deps = {
+      directory: this.directory,
+      budget: this.budget,
+      resolveCredentials: () => this.resolver,
+      pool: this.config.pool,
+      onError: (err: Error) => console.warn(`[@acme/db] idle connection failed and was dropped: ${err.message}`),
+    };
+    this.runtime = new DbRuntime(
+      // Organization databases have no replicas here: reads go to the organization's own server.
+      { ...config.pool, replicaUrls: [], connectionString: PLACEHOLDER_URL, appConnectionString: PLACEHOLDER_URL },
+      {
+        boundClients: config.boundClientsMax,
+        clientScope: { plugin: new OrgScopePlugin(), of: orgScopeOf },
+        openPool: (_config, role) =>
+          new ScopedOrgPool(
+            (org) => this.poolFor(org, role),
+            () => this.counts(role),
+          ) as unknown as pg.Pool,
+      },
+    );
     // Warm: the first requests find the list in memory.
     this.directory.refresh().catch(() => {});
   }
@@ -110,11 +137,20 @@ export class OrgRouter {
         undefined,
       );
     }
-    const entry = this.entryFor(lookup, 'session', session);
-    if (session?.orgId && session.orgSlug && entry.slug !== undefined && entry.slug !== session.orgSlug) {
+    if (session === null) {
+      // The client's organization rides in its auth object (org-scope.ts), and an anonymous one has none.
+      throw new OrgRoutingError(
+        'Organization mode: anonymous clients (createDb(null)) are not available; sessions name their organization.',
+        lookup.value,
+      );
+    }
+    const record = this.check(lookup, 'session', session);
+    if (session.orgId && session.orgSlug && record && record.slug !== session.orgSlug) {
       throw new InvalidSessionError([`orgId and orgSlug name different organizations`]);
     }
-    return entry.runtime.createDb(session, options);
+    // A session that names no organization works in `{ org }`: its auth object carries it (org-scope.ts).
+    const named = session.orgId || session.orgSlug ? session : { ...session, orgSlug: lookup.value };
+    return this.runtime.createDb(named, options);
   }
 
   createSystemDb(reason: string, options: DbOptions = {}): EnhancedClient {
@@ -124,7 +160,8 @@ export class OrgRouter {
         undefined,
       );
     }
-    return this.entryFor(slugLookup(options.org), 'system').runtime.createSystemDb(reason, options);
+    this.check(slugLookup(options.org), 'system');
+    return this.runtime.createSystemDb(reason, options);
   }
 
   /**
@@ -154,59 +191,58 @@ export class OrgRouter {
     return { id: user.id, role: member.role as SessionUser['role'], orgId: record.id, orgSlug: record.slug };
   }
 
-  private entryFor(lookup: OrgLookup, access: Access, session?: SessionInput | null): Entry {
+  /** Refuses an organization the caller may not use, when the list knows it (else the first connect does). */
+  private check(lookup: OrgLookup, access: Access, session?: SessionInput | null): OrgRecord | undefined {
     const record = this.directory.peek(lookup);
     if (!record && session && lookup.by === 'slug' && !ORG_SLUG.test(lookup.value)) parseSessionUser(session); // the session's own error
     if (record === null) throw new OrgNotFoundError(lookup.value);
     if (record) refuse(record, access);
+    return record;
+  }
+
+  /** The pool of an organization for a connection now (ScopedOrgPool.connect); OrgPool checks its status. */
+  private poolFor(lookup: OrgLookup, role: 'app' | 'owner'): OrgPool {
+    const record = this.directory.peek(lookup);
     // Before the list is loaded an organization is kept under the name it was asked by.
     const key = record ? record.id : `${lookup.by}:${lookup.value}`;
     let entry = this.entries.get(key);
     if (!entry) {
-      const slug = record?.slug ?? (lookup.by === 'slug' ? lookup.value : undefined);
-      entry = this.open(key, record ? { by: 'id', value: record.id } : lookup, slug);
+      if (this.entries.size >= this.config.runtimesMax) this.forgetIdle();
+      const at = record ? ({ by: 'id', value: record.id } as const) : lookup;
+      entry = {
+        slug: record?.slug ?? (lookup.by === 'slug' ? lookup.value : undefined),
+        app: new OrgPool(at, 'session', 'app', this.deps),
+        owner: new OrgPool(at, 'system', 'owner', this.deps),
+        lastUsed: 0,
+      };
+      this.entries.set(key, entry);
     }
     entry.lastUsed = ++this.tick;
-    return entry;
+    return entry[role];
   }
 
-  private open(key: string, lookup: OrgLookup, slug: string | undefined): Entry {
-    if (this.entries.size >= this.config.runtimesMax) this.forgetIdle();
-    const pools: OrgPool[] = [];
-    const rls = this.config.appLogin !== undefined;
-    const deps = {
-      directory: this.directory,
-      budget: this.budget,
-      resolveCredentials: () => this.resolver,
-      pool: this.config.pool,
-      onError: (err: Error) => console.warn(`[@acme/db] idle connection failed and was dropped: ${err.message}`),
-    };
-    const runtime = new DbRuntime(
-      {
-        ...this.config.pool,
-        connectionString: PLACEHOLDER_URL,
-        appConnectionString: rls ? PLACEHOLDER_URL : undefined,
-      },
-      {
-        boundClients: BOUND_PER_ORG,
-        openPool: (_config, role) => {
-          const pool = new OrgPool(lookup, role === 'app' && rls ? 'session' : 'system', role, deps);
-          pools.push(pool);
-          return pool as unknown as pg.Pool;
-        },
-      },
-    );
-    const entry: Entry = { slug, runtime, pools, lastUsed: 0 };
-    this.entries.set(key, entry);
-    return entry;
+  private counts(role: 'app' | 'owner'): PoolCounts {
+    let total: PoolCounts = { total: 0, idle: 0, waiting: 0 };
+    for (const entry of this.entries.values()) total = sum(total, counts(entry[role]));
+    return total;
   }
 
-  /** Drops the least recently used organizations that hold no connection, down to 90% of runtimesMax. */
+  /** Drops the least recently used organizations whose pools are unused, down to 90% of runtimesMax. */
   private forgetIdle(): void {
-    const idle = [...this.entries].filter(([, e]) => e.pools.every((p) => p.totalCount === 0));
+    const idle = [...this.entries].filter(([, e]) => !e.app.inUse && !e.owner.inUse);
     idle.sort((a, b) => a[1].lastUsed - b[1].lastUsed);
     const excess = this.entries.size - Math.floor(this.config.runtimesMax * 0.9);
-    for (const [key] of idle.slice(0, Math.max(excess, 0))) this.entries.delete(key);
+    for (const [key, e] of idle.slice(0, Math.max(excess, 0))) {
+      this.entries.delete(key);
+      void e.app.end();
+      void e.owner.end();
+    }
+  }
+
+  /** createDb calls that found a bound client, and those that built one (every organization's, one cache). */
+  boundStats(): { hits: number; misses: number; runtimes: number } {
+    const { hits, misses } = this.runtime.boundStats();
+    return { hits, misses, runtimes: this.entries.size };
   }
 
   /** Closes one idle connection of the least recently used organization that has one (the central pool last). */
@@ -215,7 +251,7 @@ export class OrgRouter {
     let bestUsed = Number.POSITIVE_INFINITY;
     for (const entry of this.entries.values()) {
       if (entry.lastUsed >= bestUsed) continue;
-      const pool = entry.pools.find((p) => p.idleCount > 0 && p.waitingCount === 0);
+      const pool = [entry.app, entry.owner].find((p) => p.idleCount > 0 && p.waitingCount === 0);
       if (pool) {
         best = pool;
         bestUsed = entry.lastUsed;
@@ -226,14 +262,7 @@ export class OrgRouter {
 
   stats(): OrgPoolStats {
     const organizations = [...this.entries.values()]
-      .map((e) => {
-        const c = e.pools.map(counts).reduce((a, b) => ({
-          total: a.total + b.total,
-          idle: a.idle + b.idle,
-          waiting: a.waiting + b.waiting,
-        }));
-        return { org: e.slug ?? '(resolving)', lastUsed: e.lastUsed, ...c };
-      })
+      .map((e) => ({ org: e.slug ?? '(resolving)', lastUsed: e.lastUsed, ...sum(counts(e.app), counts(e.owner)) }))
       .filter((o) => o.total > 0 || o.waiting > 0);
     return {
       cap: this.budget.cap,
@@ -249,7 +278,8 @@ export class OrgRouter {
   async close(): Promise<void> {
     const entries = [...this.entries.values()];
     this.entries.clear();
-    await Promise.all(entries.map((e) => e.runtime.close()));
+    await this.runtime.close();
+    await Promise.all(entries.flatMap((e) => [e.app.end(), e.owner.end()]));
     await this.centralPool.end();
   }
 }

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createDb, createSystemDb, orgPoolStats } from '../../src/index.ts';
+import { createDb, createSystemDb, OrgRoutingError, orgPoolStats } from '../../src/index.ts';
 import { withClient } from '../../tooling/database.ts';
 import { deployMigrations } from '../../tooling/migrate/migrate.ts';
 import { CENTRAL_SCHEMA } from '../../tooling/migrate/schema-targets.ts';
@@ -91,5 +91,51 @@ describe(`${REGISTERED} organizations registered, requests spread over ${USED}`,
     // Per-organization stats add up to what is open.
     const perOrg = stats?.organizations.reduce((n, o) => n + o.total, 0) ?? 0;
     expect(perOrg + (stats?.central.total ?? 0)).toBe(stats?.open);
+  }, 240_000);
+
+  it('one set of clients serves every organization: transactions land in their own database, clients are per session', async () => {
+    const picks = [0, 1, 2, 3, 57, 198, 199];
+    // The system client sends BEGIN before any operation (no lazy BEGIN): its organization comes from the guard's scope.
+    await Promise.all(
+      picks.map((i) =>
+        createSystemDb('tx', { org: slugOf(i) }).$transaction(async (tx) => {
+          await tx.clinic.create({ data: { name: `tx of ${slugOf(i)}`, code: `tx-${slugOf(i)}` } });
+        }),
+      ),
+    );
+    await Promise.all(
+      picks.map((i) => {
+        const db = createSystemDb('seq', { org: slugOf(i) });
+        return db.$transaction([db.clinic.create({ data: { name: `seq of ${slugOf(i)}`, code: `seq-${slugOf(i)}` } })]);
+      }),
+    );
+    // Sessions, both BEGINs: the plain path's (sent first) and the fast path's (deferred to the first statement).
+    const read = await Promise.all(
+      picks.flatMap((i) =>
+        [false, true].map(async (fastPaths) => {
+          const db = createDb({ id: 'admin', role: 'ADMIN', orgSlug: slugOf(i) }, { fastPaths });
+          const rows = await db.$transaction(async (tx) =>
+            tx.clinic.findMany({ select: { code: true }, orderBy: { code: 'asc' } }),
+          );
+          return { i, codes: rows.map((r) => r.code) };
+        }),
+      ),
+    );
+    for (const { i, codes } of read) expect(codes).toEqual([slugOf(i), `seq-${slugOf(i)}`, `tx-${slugOf(i)}`]);
+    // Read back past the package: each database holds its own two rows and no other organization's.
+    for (const i of picks) {
+      const url = t.orgDbUrl(i % 2 === 0 ? 'a' : 'b', `${t.prefix}o${i}`);
+      const { rows } = await withClient(url, (c) =>
+        c.query(`SELECT code FROM "Clinic" WHERE code LIKE 'tx-%' OR code LIKE 'seq-%' ORDER BY code`),
+      );
+      expect(rows.map((r) => r.code)).toEqual([`seq-${slugOf(i)}`, `tx-${slugOf(i)}`]);
+    }
+    // One bound client per session and organization: the same id in two organizations is two clients.
+    const session = (i: number) => ({ id: 'admin', role: 'ADMIN' as const, orgSlug: slugOf(i) });
+    expect(createDb(session(0))).toBe(createDb(session(0)));
+    expect(createDb(session(0))).not.toBe(createDb(session(1)));
+    // Anonymous clients carry no organization, so organization mode has none.
+    expect(() => createDb(null, { org: slugOf(0) })).toThrow(OrgRoutingError);
+    expect(orgPoolStats()?.open).toBeLessThanOrEqual(CAP);
   }, 240_000);
 });
