@@ -47,7 +47,6 @@ export const isTrustedStatement = (node: OperationNode): boolean => trusted.has(
 
 /** A transaction (either form of `$transaction`) runs here: cached statements would leave it. */
 export const inTransactionScope = (): boolean => currentScope().inTransaction === true;
-export const runInTransactionScope = <T>(fn: () => T): T => withScope({ inTransaction: true }, fn);
 
 /**
  * Innermost onKyselyQuery (first in the plugin list): sees each statement

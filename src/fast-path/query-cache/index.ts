@@ -3,7 +3,6 @@ export {
   isTrustedStatement,
   notePassThrough,
   QueryCapturePlugin,
-  runInTransactionScope,
 } from './capture.ts';
 export { QUERY_CACHE_SIZE, QueryCache, type QueryCacheStats, queryCacheEnabled } from './lru.ts';
 export { QueryCachePlugin } from './query-cache-plugin.ts';
