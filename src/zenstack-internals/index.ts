@@ -16,9 +16,11 @@ export {
   isTransactionClient,
 } from './compile.ts';
 export { ConstantPolicyPlugin } from './constant-policy-plugin.ts';
+export { AS, type As, convert } from './input-conversions.ts';
 export { LateralFencePlugin } from './lateral-fence.ts';
 export { PagedFindManyPlugin } from './paged-find-many.ts';
 export { asZenStackPlugins } from './plugin-order.ts';
 export { queryTables } from './query-tables.ts';
+export { ResultMapper, sameResult } from './result-mapper.ts';
 export { onlyIds } from './soft-delete-own-writes.ts';
 export { checkVersions, UnverifiedDependencyError, VERIFIED_VERSIONS } from './versions.ts';

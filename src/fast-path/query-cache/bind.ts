@@ -1,3 +1,4 @@
+import { AS, type As, convert } from '../../zenstack-internals/index.ts';
 import type { CapturedStatement } from './capture.ts';
 
 /**
@@ -6,20 +7,6 @@ import type { CapturedStatement } from './capture.ts';
  * text, a Decimal or number for a Decimal column as its text).
  */
 export type Param = { constant: unknown } | { leaf: number; as: As };
-type As = 'same' | 'iso' | 'text';
-
-const AS: [As, (leaf: unknown) => unknown][] = [
-  ['same', (leaf) => leaf],
-  ['iso', (leaf) => (leaf instanceof Date ? leaf.toISOString() : undefined)],
-  [
-    'text',
-    (leaf) =>
-      (typeof leaf === 'object' && leaf !== null && !(leaf instanceof Date)) || typeof leaf === 'number'
-        ? String(leaf)
-        : undefined,
-  ],
-];
-const convert = (as: As, leaf: unknown) => (AS.find(([name]) => name === as) as [As, (l: unknown) => unknown])[1](leaf);
 
 /**
  * Which parameter carries which value, proved by two compilations of one

@@ -2,12 +2,17 @@ import type { AnyPlugin } from '@zenstackhq/orm';
 import type { SchemaDef } from '@zenstackhq/orm/schema';
 import { currentScope } from '../../operation-scope.ts';
 import { decideOperation } from '../../rules/index.ts';
-import { asHandlerError, executeCompiled, isTransactionClient } from '../../zenstack-internals/index.ts';
+import {
+  asHandlerError,
+  executeCompiled,
+  isTransactionClient,
+  ResultMapper,
+  sameResult,
+} from '../../zenstack-internals/index.ts';
 import { debugFallback } from '../switch.ts';
 import { bindParameters, bindValues } from './bind.ts';
 import { type Capture, type CapturedStatement, inTransactionScope, trustedRawNode, withCapture } from './capture.ts';
 import type { CachedQuery, QueryCache } from './lru.ts';
-import { ResultMapper, sameResult } from './result-mapper.ts';
 import { sessionTemplate } from './session-template.ts';
 import { probeValues, type Shape, shapeOf, withLeaves } from './shape.ts';
 
