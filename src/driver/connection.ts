@@ -7,7 +7,7 @@ import type { Route } from '../replicas/route-plugin.ts';
 import type { DriverOptions } from './options.ts';
 import { primaryWriteLsn, readOnReplica, withWriteLsn } from './replica-pools.ts';
 import { isBroken, send, setAuthSql, toQueryResult } from './send.ts';
-import { heldContext, onOneBackend, rememberContext, UNKNOWN } from './session-cache.ts';
+import { heldContext, isOneBackend, onOneBackend, rememberContext, UNKNOWN } from './session-cache.ts';
 import { kindOf, type StatementKind } from './statement-kind.ts';
 import { statementSpan } from './statement-span.ts';
 
@@ -123,7 +123,7 @@ export class AcmeConnection implements DatabaseConnection {
 
   private async inTransaction(query: CompiledQuery, kind: StatementKind, auth: string | undefined) {
     const client = await this.onPrimary();
-    const named = await this.named(client);
+    const named = this.named(client);
     const prefix: string[] = [];
     if (this.transaction === 'pending') {
       prefix.push(this.beginSql);
@@ -149,9 +149,18 @@ export class AcmeConnection implements DatabaseConnection {
   }
 
   /** Named statements on this client: always, never, or where it is one backend (session-cache.ts). */
-  private named(client: pg.ClientBase): boolean | Promise<boolean> {
+  private named(client: pg.ClientBase): boolean {
     const { prepared } = this.o;
-    return prepared === 'direct' ? onOneBackend(client) : prepared;
+    return prepared === 'direct' ? isOneBackend(client) : prepared;
+  }
+
+  /**
+   * A new pg client is asked whether it is one backend before anything else goes out on it: the statement
+   * paths after it send synchronously, in order (the WAL position after a write must follow the write).
+   */
+  private async leased(client: pg.PoolClient): Promise<pg.PoolClient> {
+    if (this.o.prepared === 'direct' || (this.o.contextCache && this.o.sessionContext)) await onOneBackend(client);
+    return client;
   }
 
   /** A statement that is its own transaction (with a session context: BEGIN; set_config | statement | COMMIT). */
@@ -186,10 +195,10 @@ export class AcmeConnection implements DatabaseConnection {
         if (!this.client || this.server !== server) {
           this.drop(false);
           this.generation = server.generation;
-          this.client = await replicas.pool(server).connect();
+          this.client = await this.leased(await replicas.pool(server).connect());
           this.server = server;
         }
-        const named = await this.named(this.client);
+        const named = this.named(this.client);
         const { result, probe } = await readOnReplica(this.client, query, auth, named);
         if (!probe.inRecovery) throw new NotInRecoveryError(`${server.name} is not in recovery`);
         set.noteReplay(server, probe.replayLsn);
@@ -217,12 +226,12 @@ export class AcmeConnection implements DatabaseConnection {
 
   /** The statement alone; with a session context `BEGIN; set_config` | statement | `COMMIT`, pipelined. */
   private async ownTransaction(client: pg.PoolClient, query: CompiledQuery, auth: string | undefined) {
-    const named = await this.named(client);
+    const named = this.named(client);
     const held = heldContext(client);
     // No context, and none on the backend: the statement alone (it sees nothing under RLS).
     if (auth === undefined && held === undefined) return send(client, query, named);
     const want = auth ?? '';
-    const cache = this.o.contextCache === true && this.o.sessionContext && (await onOneBackend(client));
+    const cache = this.o.contextCache === true && this.o.sessionContext && isOneBackend(client);
     if (cache && held === want) return send(client, query, named);
     if (!cache) return this.wrapped(client, query, setAuthSql(want), named);
     // Session-level, set in the statement's transaction: it holds only if that transaction commits.
@@ -265,7 +274,7 @@ export class AcmeConnection implements DatabaseConnection {
   private async onPrimary(): Promise<pg.PoolClient> {
     if (this.client && !this.server) return this.client;
     this.drop(false);
-    this.client = await this.o.primary.connect();
+    this.client = await this.leased(await this.o.primary.connect());
     return this.client;
   }
 

@@ -37,6 +37,9 @@ export function contextCacheEnabled(env = process.env): boolean {
   return env.ACME_DB_RLS_CONTEXT !== 'transaction';
 }
 
+/** What onOneBackend found for this client; false while not asked yet (any doubt is "no"). */
+export const isOneBackend = (client: pg.ClientBase): boolean => direct.get(client) === true;
+
 /**
  * Whether this client has one backend for its whole life: the pid the
  * server announced at startup is the pid its session runs in. Asked once
