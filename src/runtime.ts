@@ -4,7 +4,7 @@ import type { SchemaDef } from '@zenstackhq/orm/schema';
 import type pg from 'pg';
 import { schema as projectSchema } from '../zenstack/schema.ts';
 import type { DbConfig } from './config.ts';
-import { AcmeDialect, type ConnectionSource, type ReplicaPools } from './driver/index.ts';
+import { AcmeDialect, type ConnectionSource, contextCacheEnabled, type ReplicaPools } from './driver/index.ts';
 import { fastPathsEnabled, preparedStatementsEnabled, type TwinOf } from './fast-path/index.ts';
 import {
   QUERY_CACHE_SIZE,
@@ -132,6 +132,7 @@ export class DbRuntime {
   private readonly queryCache: QueryCache;
   private readonly slowMs = slowQueryThresholdMs();
   private readonly prepared = preparedStatementsEnabled();
+  private readonly contextCache = contextCacheEnabled();
   private readonly audit: boolean;
   private readonly clientScope: ClientScope | undefined;
 
@@ -171,6 +172,7 @@ export class DbRuntime {
         pipelined: true,
         lazyBegin: fast,
         prepared: fast && this.prepared,
+        contextCache: fast && this.contextCache,
         ...(role.replicas ? { replicas: role.replicas } : {}),
         slowMs: this.slowMs,
       });

@@ -7,6 +7,7 @@ import type { Route } from '../replicas/route-plugin.ts';
 import type { DriverOptions } from './options.ts';
 import { primaryWriteLsn, readOnReplica, withWriteLsn } from './replica-pools.ts';
 import { isBroken, send, setAuthSql, toQueryResult } from './send.ts';
+import { heldContext, isOneBackend, onOneBackend, rememberContext, UNKNOWN } from './session-cache.ts';
 import { kindOf, type StatementKind } from './statement-kind.ts';
 import { statementSpan } from './statement-span.ts';
 
@@ -122,15 +123,20 @@ export class AcmeConnection implements DatabaseConnection {
 
   private async inTransaction(query: CompiledQuery, kind: StatementKind, auth: string | undefined) {
     const client = await this.onPrimary();
+    const named = this.named(client);
     const prefix: string[] = [];
     if (this.transaction === 'pending') {
       prefix.push(this.beginSql);
       this.transaction = 'open';
       this.served('transaction', 'transaction');
     }
-    if (auth !== undefined && this.appliedAuth !== auth) {
-      prefix.push(setAuthSql(auth));
-      this.appliedAuth = auth;
+    // What the backend holds for this transaction so far: its own local setting, else the session's (cached).
+    const held = heldContext(client);
+    const want = auth ?? (held === undefined ? undefined : '');
+    if (want !== undefined && (this.appliedAuth ?? held) !== want) {
+      // Transaction-local: the session-level value (if any) is back when the transaction ends.
+      prefix.push(setAuthSql(want));
+      this.appliedAuth = want;
     }
     if (kind !== 'read') this.wrote = true;
     if (prefix.length > 0) {
@@ -139,7 +145,22 @@ export class AcmeConnection implements DatabaseConnection {
       if (this.o.pipelined) sent.catch(() => {});
       else await sent;
     }
-    return this.checked(send(client, query, this.o.prepared));
+    return this.checked(send(client, query, named));
+  }
+
+  /** Named statements on this client: always, never, or where it is one backend (session-cache.ts). */
+  private named(client: pg.ClientBase): boolean {
+    const { prepared } = this.o;
+    return prepared === 'direct' ? isOneBackend(client) : prepared;
+  }
+
+  /**
+   * A new pg client is asked whether it is one backend before anything else goes out on it: the statement
+   * paths after it send synchronously, in order (the WAL position after a write must follow the write).
+   */
+  private async leased(client: pg.PoolClient): Promise<pg.PoolClient> {
+    if (this.o.prepared === 'direct' || (this.o.contextCache && this.o.sessionContext)) await onOneBackend(client);
+    return client;
   }
 
   /** A statement that is its own transaction (with a session context: BEGIN; set_config | statement | COMMIT). */
@@ -174,10 +195,11 @@ export class AcmeConnection implements DatabaseConnection {
         if (!this.client || this.server !== server) {
           this.drop(false);
           this.generation = server.generation;
-          this.client = await replicas.pool(server).connect();
+          this.client = await this.leased(await replicas.pool(server).connect());
           this.server = server;
         }
-        const { result, probe } = await readOnReplica(this.client, query, auth, this.o.prepared);
+        const named = this.named(this.client);
+        const { result, probe } = await readOnReplica(this.client, query, auth, named);
         if (!probe.inRecovery) throw new NotInRecoveryError(`${server.name} is not in recovery`);
         set.noteReplay(server, probe.replayLsn);
         // Exact, per statement: the snapshot it ran on is at least this fresh.
@@ -204,12 +226,28 @@ export class AcmeConnection implements DatabaseConnection {
 
   /** The statement alone; with a session context `BEGIN; set_config` | statement | `COMMIT`, pipelined. */
   private async ownTransaction(client: pg.PoolClient, query: CompiledQuery, auth: string | undefined) {
-    if (auth === undefined) return send(client, query, this.o.prepared);
-    const begin = `BEGIN; ${setAuthSql(auth)}`;
+    const named = this.named(client);
+    const held = heldContext(client);
+    // No context, and none on the backend: the statement alone (it sees nothing under RLS).
+    if (auth === undefined && held === undefined) return send(client, query, named);
+    const want = auth ?? '';
+    const cache = this.o.contextCache === true && this.o.sessionContext && isOneBackend(client);
+    if (cache && held === want) return send(client, query, named);
+    if (!cache) return this.wrapped(client, query, setAuthSql(want), named);
+    // Session-level, set in the statement's transaction: it holds only if that transaction commits.
+    rememberContext(client, UNKNOWN);
+    const result = await this.wrapped(client, query, setAuthSql(want, false), named);
+    rememberContext(client, want);
+    return result;
+  }
+
+  /** `BEGIN; <set>` | statement | `COMMIT`: if the set fails, the statement fails (aborted transaction). */
+  private async wrapped(client: pg.PoolClient, query: CompiledQuery, set: string, named: boolean) {
+    const begin = `BEGIN; ${set}`;
     if (!this.o.pipelined) {
       await client.query(begin);
       try {
-        const result = await send(client, query, this.o.prepared);
+        const result = await send(client, query, named);
         await client.query('COMMIT');
         return result;
       } catch (err) {
@@ -218,7 +256,7 @@ export class AcmeConnection implements DatabaseConnection {
       }
     }
     const begun = client.query(begin);
-    const statement = send(client, query, this.o.prepared);
+    const statement = send(client, query, named);
     // After a failed statement PostgreSQL answers COMMIT with ROLLBACK: nothing half-done stays.
     const commit = client.query('COMMIT');
     const [result] = await Promise.all([statement, begun, commit]);
@@ -236,7 +274,7 @@ export class AcmeConnection implements DatabaseConnection {
   private async onPrimary(): Promise<pg.PoolClient> {
     if (this.client && !this.server) return this.client;
     this.drop(false);
-    this.client = await this.o.primary.connect();
+    this.client = await this.leased(await this.o.primary.connect());
     return this.client;
   }
 
@@ -244,6 +282,8 @@ export class AcmeConnection implements DatabaseConnection {
   private checked<T>(result: Promise<T>): Promise<T> {
     return result.catch((err: unknown) => {
       if (isBroken(err)) this.broken = true;
+      // Whatever failed, the backend's session context is no longer known for sure.
+      if (this.client && heldContext(this.client) !== undefined) rememberContext(this.client, UNKNOWN);
       throw err;
     });
   }

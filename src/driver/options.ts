@@ -18,8 +18,16 @@ export interface DriverOptions {
   pipelined: boolean;
   /** Defer BEGIN to the transaction's first statement, and drop it for a statement that is the whole transaction. */
   lazyBegin: boolean;
-  /** Named statements (ACME_DB_PREPARED_STATEMENTS=1). */
-  prepared: boolean;
+  /**
+   * Cache the session context per connection where the connection is one backend (src/driver/session-cache.ts):
+   * a statement of the session the backend already holds goes alone. Off: every context is transaction-local.
+   */
+  contextCache?: boolean;
+  /**
+   * Named statements: `direct` (the default) on connections that are one backend for life (not behind a
+   * pooler, session-cache.ts), `true` everywhere (ACME_DB_PREPARED_STATEMENTS=1: PgBouncer >= 1.21), `false` never.
+   */
+  prepared: boolean | 'direct';
   /** Reads outside a transaction may go to these standbys (DATABASE_REPLICA_URLS). */
   replicas?: ReplicaPools;
   /** DB_SLOW_QUERY_MS; 0: off. */

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import pg from 'pg';
 
 /** The part of src/orgs/budget.ts a connection needs: a permit before its socket opens, returned when it ends. */
@@ -20,6 +21,21 @@ export class ConnectionBudgetTimeoutError extends Error {
 export function permitClient(permits: ConnectionPermits, timeoutMs: number): typeof pg.Client {
   class PermitClient extends pg.Client {
     private permit: 'none' | 'held' | 'returned' = 'none';
+    /**
+     * The client's socket, made here through pg's public `stream` option (what pg would make itself):
+     * pg-pool's connect timeout destroys it, and `destroyed` is Node's public flag for that.
+     */
+    private readonly socket: net.Socket;
+
+    constructor(config?: string | pg.ClientConfig) {
+      let socket: net.Socket | undefined;
+      const stream = () => {
+        socket = new net.Socket();
+        return socket;
+      };
+      super(typeof config === 'string' ? { connectionString: config, stream } : { ...config, stream });
+      this.socket = socket ?? new net.Socket();
+    }
 
     private returnPermit(): void {
       if (this.permit !== 'held') return;
@@ -33,8 +49,7 @@ export function permitClient(permits: ConnectionPermits, timeoutMs: number): typ
         this.permit = 'held';
         this.once('end', () => this.returnPermit());
         // pg-pool's own connect timeout may have destroyed the socket meanwhile.
-        const stream = (this as unknown as { connection?: { stream?: { destroyed?: boolean } } }).connection?.stream;
-        if (stream?.destroyed) {
+        if (this.socket.destroyed) {
           this.returnPermit();
           throw new ConnectionBudgetTimeoutError('timeout exceeded when trying to connect');
         }

@@ -3,8 +3,9 @@ import type { CompiledQuery, QueryResult } from 'kysely';
 import pg from 'pg';
 import { AUTH_SETTING } from '../rls/names.ts';
 
-/** The statement that sets the session context, transaction-local (see connection.ts). */
-export const setAuthSql = (json: string) => `SELECT set_config('${AUTH_SETTING}', ${pg.escapeLiteral(json)}, true)`;
+/** The statement that sets the session context: transaction-local, or for the session (session-cache.ts). */
+export const setAuthSql = (json: string, local = true) =>
+  `SELECT set_config('${AUTH_SETTING}', ${pg.escapeLiteral(json)}, ${local})`;
 
 /** SQLSTATE classes 08 (connection) and 57P (shutdown) and socket errors: the connection is gone. */
 const BROKEN = /^(08|57P|EPIPE$|ECONNRESET$)/;

@@ -12,13 +12,21 @@ export function fastPathsEnabled(option: boolean | undefined, env = process.env)
 
 /**
  * Named (server-side prepared) statements, sent by the driver: PostgreSQL
- * parses and analyses each distinct statement once per connection. Opt-in
- * with `ACME_DB_PREPARED_STATEMENTS=1`, because a pooler in transaction mode
- * (PgBouncer before 1.21) hands a session's next statement to another server
- * connection, where the name is unknown. Off whenever the fast paths are off.
+ * parses and plans each distinct statement once per connection, which is
+ * most of what row-level security costs a short read (its policies are
+ * planned into every statement; bench/RESULTS.md, "RLS and load (h11)").
+ * - unset (default): `direct`, named only on connections that are one
+ *   backend for life (src/driver/session-cache.ts); behind a pooler in
+ *   transaction mode (PgBouncer before 1.21 cannot keep names) unnamed;
+ * - `1`: named on every connection (PgBouncer >= 1.21 with max_prepared_statements);
+ * - `0`: never. Off whenever the fast paths are off.
  */
-export function preparedStatementsEnabled(env = process.env): boolean {
-  return env.ACME_DB_PREPARED_STATEMENTS === '1' && fastPathsEnabled(undefined, env);
+export function preparedStatementsEnabled(env = process.env): boolean | 'direct' {
+  if (!fastPathsEnabled(undefined, env)) return false;
+  const raw = env.ACME_DB_PREPARED_STATEMENTS;
+  if (raw === '1') return true;
+  if (raw === '0') return false;
+  return 'direct';
 }
 
 const debugOn = (env = process.env) => /(^|,)\s*(acme:\*|acme:fast-path)\s*(,|$)/.test(env.DEBUG ?? '');
