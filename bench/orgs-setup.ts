@@ -44,7 +44,8 @@ async function startServer(maxConnections: number) {
     await c.query(`ALTER SYSTEM SET shared_buffers = '256MB'`);
   });
   await server.stop();
-  server = await startEmbeddedPostgres(opts);
+  // Not persistent from here on: the watchdog removes the ~8 GB data directory if this process is killed.
+  server = await startEmbeddedPostgres({ ...opts, persistent: false });
   return {
     url: server.url,
     stop: async () => {
