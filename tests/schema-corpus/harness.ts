@@ -4,10 +4,10 @@ import type { SchemaDef } from '@zenstackhq/orm/schema';
 import { PolicyPlugin } from '@zenstackhq/plugin-policy';
 import { expect, inject } from 'vitest';
 import { readDbConfig } from '../../src/config.ts';
-import { AcmeDialect } from '../../src/driver/index.ts';
 import { openPool } from '../../src/pool.ts';
 import { DbRuntime } from '../../src/runtime.ts';
 import { createScratchDatabase, dropDatabase } from '../../tooling/database.ts';
+import { ownerDialect } from '../zenstack-internals/harness.ts';
 
 type Client = Record<string, Record<string, (args?: unknown) => Promise<unknown>>>;
 export type CorpusSession = SessionInput | null;
@@ -22,14 +22,7 @@ export type CorpusSession = SessionInput | null;
 export async function openCorpus(name: string, schema: SchemaDef) {
   const url = await createScratchDatabase(inject('testServerUrl'), `acme_corpus_${name}`);
   const pool = openPool(readDbConfig({ DATABASE_URL: url, DB_POOL_MAX: '2' }));
-  const dialect = new AcmeDialect({
-    primary: pool,
-    sessionContext: false,
-    pipelined: false,
-    lazyBegin: false,
-    prepared: false,
-    slowMs: 0,
-  });
+  const dialect = ownerDialect(pool);
   const stock = new ZenStackClient(schema, { dialect, plugins: [] as AnyPlugin[] });
   await stock.$pushSchema();
   const policy = stock.$use(new PolicyPlugin());

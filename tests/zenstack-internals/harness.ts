@@ -1,5 +1,6 @@
 import { type AnyPlugin, ZenStackClient } from '@zenstackhq/orm';
 import { PolicyPlugin } from '@zenstackhq/plugin-policy';
+import type pg from 'pg';
 import { afterAll } from 'vitest';
 import { readDbConfig } from '../../src/config.ts';
 import { AcmeDialect } from '../../src/driver/index.ts';
@@ -14,7 +15,12 @@ import { schema } from '../../zenstack/schema.ts';
 export function stockClient(plugins: AnyPlugin[] = []) {
   const pool = openPool(readDbConfig({ DATABASE_URL: process.env.DATABASE_URL, DB_POOL_MAX: '2' }));
   afterAll(() => pool.end());
-  const dialect = new AcmeDialect({
+  return new ZenStackClient(schema, { dialect: ownerDialect(pool), plugins });
+}
+
+/** Our driver with every layer of its own off: what stock ZenStack would send, as the owner. */
+export function ownerDialect(pool: pg.Pool): AcmeDialect {
+  return new AcmeDialect({
     primary: pool,
     sessionContext: false,
     pipelined: false,
@@ -22,7 +28,6 @@ export function stockClient(plugins: AnyPlugin[] = []) {
     prepared: false,
     slowMs: 0,
   });
-  return new ZenStackClient(schema, { dialect, plugins });
 }
 
 /** The same with ZenStack's policy plugin innermost-last, as createDb's plain path has it. */
