@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, createSystemDb, OrgRoutingError, orgPoolStats } from '../../src/index.ts';
 import { withClient } from '../../tooling/database.ts';
 import { deployMigrations } from '../../tooling/migrate/migrate.ts';
@@ -14,6 +14,7 @@ let t: TwoServers;
 
 const slugOf = (i: number) => `org-${String(i).padStart(4, '0')}`;
 
+afterAll(() => t?.close(), 300_000);
 beforeAll(async () => {
   t = await twoServers({
     DB_MAX_CONNECTIONS_TOTAL: String(CAP),

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '../../src/index.ts';
 import { withClient } from '../../tooling/database.ts';
 import { MAIN_SCHEMA } from '../../tooling/migrate/schema-targets.ts';
@@ -10,6 +10,7 @@ import { type TwoServers, twoServers } from './two-servers.ts';
 let t: TwoServers;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+afterAll(() => t?.close(), 300_000);
 beforeAll(async () => {
   t = await twoServers();
 }, 300_000);

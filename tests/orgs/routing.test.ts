@@ -1,6 +1,6 @@
 import { trace } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toTRPCError } from '../../packages/api-contract/src/errors.ts';
 import {
   closeDb,
@@ -35,6 +35,7 @@ async function centralRows(): Promise<Array<{ slug: string; status: string; dbSe
   });
 }
 
+afterAll(() => t?.close(), 300_000);
 beforeAll(async () => {
   t = await twoServers();
   // Through the commands, as an operator would: acme on the default server, globex on server b.

@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, inject } from 'vitest';
+import { inject } from 'vitest';
 import { closeDb } from '../../src/index.ts';
 import { createScratchDatabase, dropDatabase, withClient, withDatabase } from '../../tooling/database.ts';
 import { appUrl, ensureAppLogin } from '../../tooling/rls/app-role.ts';
@@ -24,6 +24,8 @@ export interface TwoServers {
   /** Tags every connection the package opens (pg_stat_activity.application_name). */
   applicationName: string;
   env: Record<string, string>;
+  /** Drops the organization and central databases, stops server b (call from a top-level afterAll). */
+  close(): Promise<void>;
   /** `pnpm db:<args>` in a child process with this environment. */
   db(args: string[]): Promise<{ code: number; output: string }>;
   /** Owner URL of an organization database by name, on server a or b. */
@@ -54,21 +56,26 @@ export async function twoServers(extraEnv: Record<string, string> = {}): Promise
   };
   Object.assign(process.env, env);
 
-  const servers = (): string[] => [serverA, serverB.url];
-  afterAll(async () => {
-    await closeDb();
-    for (const key of Object.keys(env)) delete process.env[key];
-    for (const server of servers()) {
-      await withClient(withDatabase(server, 'postgres'), async (c) => {
-        const { rows } = await c.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [
-          `${prefix}%`,
-        ]);
-        for (const { datname } of rows) await c.query(`DROP DATABASE ${pg.escapeIdentifier(datname)} WITH (FORCE)`);
-      }).catch(() => {});
+  // Called from the file's top-level afterAll: a hook registered inside beforeAll never runs.
+  const close = async () => {
+    try {
+      await closeDb();
+      for (const key of Object.keys(env)) delete process.env[key];
+      await dropOrgDatabases();
+      await dropDatabase(centralUrl);
+    } finally {
+      await serverB.stop();
     }
-    await dropDatabase(centralUrl);
-    await serverB.stop();
-  }, 120_000);
+  };
+  const servers = (): string[] => [serverA, serverB.url];
+  // Server b goes with its data directory; only the shared server a needs its databases dropped.
+  const dropOrgDatabases = () =>
+    withClient(withDatabase(serverA, 'postgres'), async (c) => {
+      const { rows } = await c.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [
+        `${prefix}%`,
+      ]);
+      for (const { datname } of rows) await c.query(`DROP DATABASE ${pg.escapeIdentifier(datname)} WITH (FORCE)`);
+    }).catch(() => {});
 
   return {
     serverA,
@@ -77,6 +84,7 @@ export async function twoServers(extraEnv: Record<string, string> = {}): Promise
     prefix,
     applicationName,
     env,
+    close,
     db: (args) => runDbScript(args, centralUrl, undefined, env),
     orgDbUrl: (server, dbName) => withDatabase(server === 'a' ? serverA : serverB.url, dbName),
     openConnections: async () => {

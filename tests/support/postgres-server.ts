@@ -73,13 +73,15 @@ export async function startExtraServer(): Promise<ExtraServer> {
   chmodSync(parent, 0o755); // as root, the postgres OS user must reach the data directory inside
   const dataDir = path.join(parent, 'data');
   const password = randomBytes(12).toString('hex');
-  let server = await startEmbeddedPostgres({ dataDir, persistent: true, password, fast: true });
+  // Persistent across pause/resume; the watchdog removes it all if this process dies without stop().
+  const opts = { dataDir, persistent: true, password, fast: true, removeOnOwnerExit: parent };
+  let server = await startEmbeddedPostgres(opts);
   const port = Number(new URL(server.url).port);
   return {
     url: server.url,
     pause: () => server.stop(),
     resume: async () => {
-      server = await startEmbeddedPostgres({ dataDir, persistent: true, password, fast: true, port });
+      server = await startEmbeddedPostgres({ ...opts, port });
     },
     stop: async () => {
       await server.stop();

@@ -101,20 +101,21 @@ describe('asHandlerError: what a read handler throws for a failed statement', ()
 });
 
 describe('plugin order (plugin-order.ts)', () => {
+  // Built at collection time: stockClient's afterAll (which ends its pool) is not registered from inside a test.
+  const seen: string[] = [];
+  const layer = (id: string): AnyPlugin => ({
+    id,
+    onQuery: ({ args, proceed }) => {
+      seen.push(`${id}:operation`);
+      return proceed(args);
+    },
+    onKyselyQuery: ({ query, proceed }) => {
+      seen.push(`${id}:statement`);
+      return proceed(query);
+    },
+  });
+  const db = stockClient(asZenStackPlugins([layer('outer'), layer('inner')]));
   it('ZenStack runs the last plugin of its list first, for onQuery and onKyselyQuery', async () => {
-    const seen: string[] = [];
-    const layer = (id: string): AnyPlugin => ({
-      id,
-      onQuery: ({ args, proceed }) => {
-        seen.push(`${id}:operation`);
-        return proceed(args);
-      },
-      onKyselyQuery: ({ query, proceed }) => {
-        seen.push(`${id}:statement`);
-        return proceed(query);
-      },
-    });
-    const db = stockClient(asZenStackPlugins([layer('outer'), layer('inner')]));
     await db.clinic.count();
     expect(seen).toEqual(['outer:operation', 'inner:operation', 'outer:statement', 'inner:statement']);
   });

@@ -32,6 +32,12 @@ export interface EmbeddedOptions {
   fast?: boolean;
   /** The process whose exit stops the server (see watchOwner); this one by default. */
   ownerPid?: number;
+  /**
+   * What the watchdog deletes when the owner dies without `stop()`: the data directory of a
+   * non-persistent server by default. A server kept across stop/start (a test's server that
+   * is paused and resumed) names its throwaway parent here, so a killed run leaves nothing.
+   */
+  removeOnOwnerExit?: string;
 }
 
 export function freePort(): Promise<number> {
@@ -144,7 +150,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Runn
   ]);
   const pid = postmasterPid(opts.dataDir);
   if (!pid) throw new Error(`PostgreSQL did not start; see ${logFile}`);
-  watchOwner(opts.ownerPid ?? process.pid, pid, opts.persistent ? undefined : opts.dataDir);
+  watchOwner(opts.ownerPid ?? process.pid, pid, opts.removeOnOwnerExit ?? (opts.persistent ? undefined : opts.dataDir));
   return {
     url: `postgresql://postgres:${encodeURIComponent(opts.password)}@127.0.0.1:${port}/postgres`,
     stop: async () => {
