@@ -78,4 +78,3 @@ export async function deployTimings(fx: OrgsFixture, orgs: number, concurrencies
     await setNoDbStatus(fx, withDb, 'active');
   }
 }
-

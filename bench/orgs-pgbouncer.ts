@@ -14,8 +14,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { freePort } from '../tooling/postgres/embedded.ts';
-import type { OrgsFixture } from './orgs-setup.ts';
 import { type PointReadRun, pointReads } from './orgs-queries.ts';
+import type { OrgsFixture } from './orgs-setup.ts';
 
 const PGBOUNCER = process.env.PGBOUNCER_BIN ?? '/usr/sbin/pgbouncer';
 
@@ -146,9 +146,13 @@ export async function pgbouncerReads(
     try {
       const template = `postgresql://postgres:x@127.0.0.1:${b.port}/{slug}`;
       const { result, peak } = await withPoolSampling(b, () =>
-        pointReads(fx, { label, cap, queries: opts.queries, withDb: opts.withDb, concurrency: opts.concurrency }, {
-          ORG_DATABASE_URL_TEMPLATE: template,
-        }),
+        pointReads(
+          fx,
+          { label, cap, queries: opts.queries, withDb: opts.withDb, concurrency: opts.concurrency },
+          {
+            ORG_DATABASE_URL_TEMPLATE: template,
+          },
+        ),
       );
       const p = peak();
       console.log(`  PgBouncer SHOW POOLS (peak)    ${p.pools} pools, ${p.servers} server connections`);

@@ -67,10 +67,14 @@ export async function pointReads(
     wrong: wrong.length,
     errors,
   };
-  console.log(`\nPoint reads, ${opts.label}, cap ${cap} (${queries} over ${withDb} organizations, ${concurrency} at a time):`);
+  console.log(
+    `\nPoint reads, ${opts.label}, cap ${cap} (${queries} over ${withDb} organizations, ${concurrency} at a time):`,
+  );
   console.log(`  throughput                     ${Math.round(run.qps)} queries/s`);
   console.log(`  latency p50 / p99              ${run.p50?.toFixed(2)} / ${run.p99?.toFixed(2)} ms`);
-  console.log(`  idle connections reclaimed     ${stats.reclaimed} (${(stats.reclaimed / queries).toFixed(2)} per query)`);
+  console.log(
+    `  idle connections reclaimed     ${stats.reclaimed} (${(stats.reclaimed / queries).toFixed(2)} per query)`,
+  );
   console.log(`  peak held: budget / server     ${stats.peak} / ${seen} (cap ${cap})`);
   console.log(`  answers from another org       ${wrong.length}; errors ${errors}`);
   if (firstError) console.log(`  first error                    ${(firstError as Error).message.split('\n')[0]}`);

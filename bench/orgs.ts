@@ -63,11 +63,7 @@ console.log(
   `bench:orgs: ${REGISTERED} registered, ${ACTIVE} active, ${ACTIVE * USERS_PER_ORG} distinct users, ${WITH_DB} databases`,
 );
 // max_connections: the largest cap, or one connection per database when PgBouncer is measured without a limit.
-const fx = await orgsFixture(
-  REGISTERED,
-  NEEDS_DBS ? WITH_DB : 0,
-  Math.max(...CAPS, UNBOUNDED ? WITH_DB + 20 : 0) + 50,
-);
+const fx = await orgsFixture(REGISTERED, NEEDS_DBS ? WITH_DB : 0, Math.max(...CAPS, UNBOUNDED ? WITH_DB + 20 : 0) + 50);
 const us = (ns: number) => `${(ns / 1000).toFixed(2)} µs`;
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
@@ -88,8 +84,7 @@ try {
     else if (part === 'deploy') await deployTimings(fx, WITH_DB, DEPLOY_CONCURRENCY, false);
     else if (part === 'deploy-pending') {
       await deployTimings(fx, Number(values['deploy-pending-orgs'] ?? WITH_DB), DEPLOY_CONCURRENCY, true);
-    }
-    else throw new Error(`unknown part ${part}`);
+    } else throw new Error(`unknown part ${part}`);
   }
 } finally {
   await fx.stop();
