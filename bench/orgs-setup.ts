@@ -130,8 +130,8 @@ export const percentile = (xs: number[], p: number) => {
   return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] as number;
 };
 
-/** Samples how many connections of the app's application_name the server holds, until stopped. */
-export function watchConnections(url: string, applicationName: string) {
+/** Samples how many server connections `user` holds on databases named `prefix…`, until stopped (the peak). */
+export function watchConnections(url: string, user: string, prefix: string) {
   let maxSeen = 0;
   let sampling = true;
   const watcher = new pg.Client({ connectionString: url });
@@ -139,8 +139,8 @@ export function watchConnections(url: string, applicationName: string) {
     await watcher.connect();
     while (sampling) {
       const { rows } = await watcher.query<{ n: number }>(
-        'SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1',
-        [applicationName],
+        'SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = $1 AND datname LIKE $2',
+        [user, `${prefix}%`],
       );
       maxSeen = Math.max(maxSeen, rows[0]?.n ?? 0);
       await new Promise((r) => setTimeout(r, 5));

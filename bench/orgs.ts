@@ -8,7 +8,10 @@
  * 3. Queries: point reads (findUnique by id) spread uniformly over the organizations that have a database,
  *    per cap (DB_MAX_CONNECTIONS_TOTAL): queries/s, p50/p99, reclaims, connections held (the budget's peak
  *    and pg_stat_activity sampled every few ms), and what opening one connection costs (a reclaim's price).
- * Never part of the test suite.
+ * 4. `pgbouncer` (bench/orgs-pgbouncer.ts): the same reads through one PgBouncer in transaction mode.
+ * 5. `status`, `deploy`, `deploy-pending` (bench/orgs-ops.ts): db:org:list, db:status -- --no-drift and
+ *    db:migrate:deploy at this size (`--deploy-concurrency 4,16,32`).
+ * `--parts` runs them in the order given. Never part of the test suite.
  */
 import { parseArgs } from 'node:util';
 import type { SessionInput } from '@acme/auth';
@@ -16,9 +19,11 @@ import { readDbConfig } from '@acme/db/config';
 import { OrgRouter, readOrgConfig } from '@acme/db/orgs';
 import { DbRuntime } from '@acme/db/runtime';
 import pg from 'pg';
-import { eachBounded } from '../tooling/orgs/deploy.ts';
 import { centralPlans } from './orgs-central.ts';
-import { CLINIC_ID, heapUsed, median, orgsFixture, percentile, slugOf, watchConnections } from './orgs-setup.ts';
+import { deployTimings, statusTimings } from './orgs-ops.ts';
+import { pgbouncerReads } from './orgs-pgbouncer.ts';
+import { pointReads } from './orgs-queries.ts';
+import { heapUsed, median, orgsFixture, slugOf } from './orgs-setup.ts';
 
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== '--'),
@@ -30,6 +35,9 @@ const { values } = parseArgs({
     queries: { type: 'string' },
     concurrency: { type: 'string', default: '32' },
     parts: { type: 'string', default: 'routing,queries,central' },
+    'deploy-concurrency': { type: 'string', default: '4,16,32' },
+    'pgbouncer-unbounded': { type: 'boolean' },
+    'deploy-pending-orgs': { type: 'string' },
   },
 });
 const quick = values.quick === true;
@@ -44,21 +52,40 @@ const WITH_DB = Number(values.dbs ?? (saas ? 1_000 : quick ? 20 : 60)); // organ
 const CAPS = (values.caps ?? (saas ? '10,50,200' : '10')).split(',').map(Number);
 const QUERIES = Number(values.queries ?? (saas ? 5_000 : WITH_DB * 5));
 const CONCURRENCY = Number(values.concurrency);
-const PARTS = new Set((values.parts ?? '').split(','));
+// In the order given (a part may repeat, e.g. `status` before and after a change).
+const PART_LIST = (values.parts ?? '').split(',');
+const PARTS = new Set(PART_LIST);
+const DEPLOY_CONCURRENCY = (values['deploy-concurrency'] ?? '').split(',').map(Number);
+const UNBOUNDED = values['pgbouncer-unbounded'] === true;
+const NEEDS_DBS = ['queries', 'pgbouncer', 'deploy', 'deploy-pending', 'status'].some((p) => PARTS.has(p));
 
 console.log(
   `bench:orgs: ${REGISTERED} registered, ${ACTIVE} active, ${ACTIVE * USERS_PER_ORG} distinct users, ${WITH_DB} databases`,
 );
-const fx = await orgsFixture(REGISTERED, PARTS.has('queries') ? WITH_DB : 0, Math.max(...CAPS) + 50);
+// max_connections: the largest cap, or one connection per database when PgBouncer is measured without a limit.
+const fx = await orgsFixture(REGISTERED, NEEDS_DBS ? WITH_DB : 0, Math.max(...CAPS, UNBOUNDED ? WITH_DB + 20 : 0) + 50);
 const us = (ns: number) => `${(ns / 1000).toFixed(2)} µs`;
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 const rate = (s: { hits: number; misses: number }) =>
   `${((100 * s.hits) / Math.max(1, s.hits + s.misses)).toFixed(1)} %`;
 try {
-  if (PARTS.has('routing')) await routing();
-  if (PARTS.has('queries')) await queries();
-  if (PARTS.has('central')) await centralPlans(fx.central, REGISTERED, ACTIVE * USERS_PER_ORG);
+  let statusRun = 0;
+  for (const part of PART_LIST) {
+    const load = (await import('node:os')).loadavg().map((l) => l.toFixed(2));
+    console.log(`\n[${new Date().toISOString()}] part ${part}, load average ${load.join(' ')}`);
+    if (part === 'routing') await routing();
+    else if (part === 'queries') await queries();
+    else if (part === 'central') await centralPlans(fx.central, REGISTERED, ACTIVE * USERS_PER_ORG);
+    else if (part === 'pgbouncer') {
+      const opts = { caps: CAPS, queries: QUERIES, withDb: WITH_DB, concurrency: CONCURRENCY, unbounded: UNBOUNDED };
+      await pgbouncerReads(fx, opts);
+    } else if (part === 'status') await statusTimings(fx, REGISTERED, WITH_DB, `run ${++statusRun}`);
+    else if (part === 'deploy') await deployTimings(fx, WITH_DB, DEPLOY_CONCURRENCY, false);
+    else if (part === 'deploy-pending') {
+      await deployTimings(fx, Number(values['deploy-pending-orgs'] ?? WITH_DB), DEPLOY_CONCURRENCY, true);
+    } else throw new Error(`unknown part ${part}`);
+  }
 } finally {
   await fx.stop();
 }
@@ -143,38 +170,6 @@ async function queries() {
   }
   console.log(`\nA new connection (connect, authenticate, one query): ${median(connectCost).toFixed(2)} ms median`);
   for (const cap of CAPS) {
-    const r = new OrgRouter(readOrgConfig(fx.env(cap)));
-    await r.directory.refresh();
-    const watch = watchConnections(fx.url, `${fx.prefix}app`);
-    // A fixed pseudo-random order: every organization is visited, none twice in a row.
-    const order = Array.from({ length: QUERIES }, (_, n) => (n * 7919) % WITH_DB);
-    const latencies: number[] = [];
-    const wrong: number[] = [];
-    const started = Date.now();
-    await eachBounded(order, CONCURRENCY, async (i) => {
-      const t0 = process.hrtime.bigint();
-      const row = await r
-        .createDb({ id: `user-${i}`, role: 'ADMIN', orgSlug: slugOf(i) })
-        .clinic.findUnique({ where: { id: CLINIC_ID }, select: { code: true } });
-      latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
-      if (row?.code !== slugOf(i)) wrong.push(i);
-    });
-    const elapsed = Date.now() - started;
-    const seen = await watch.stop();
-    const stats = r.stats();
-    await r.close();
-    console.log(`\nPoint reads, cap ${cap} (${QUERIES} over ${WITH_DB} organizations, ${CONCURRENCY} at a time):`);
-    console.log(`  throughput                     ${Math.round((QUERIES / elapsed) * 1000)} queries/s`);
-    console.log(
-      `  latency p50 / p99              ${percentile(latencies, 50).toFixed(2)} / ${percentile(latencies, 99).toFixed(2)} ms`,
-    );
-    console.log(
-      `  idle connections reclaimed     ${stats.reclaimed} (${(stats.reclaimed / QUERIES).toFixed(2)} per query)`,
-    );
-    console.log(`  peak held: budget / server     ${stats.peak} / ${seen} (cap ${cap})`);
-    console.log(`  answers from another org       ${wrong.length}`);
-    console.log(
-      `  QUERIES ${JSON.stringify({ cap, qps: (QUERIES / elapsed) * 1000, p50: percentile(latencies, 50), p99: percentile(latencies, 99), reclaimed: stats.reclaimed, peak: stats.peak, seen, wrong: wrong.length })}`,
-    );
+    await pointReads(fx, { label: 'direct', cap, queries: QUERIES, withDb: WITH_DB, concurrency: CONCURRENCY });
   }
 }
