@@ -24,17 +24,18 @@ const k = (n: number) => (n >= 1_000_000 ? `${n / 1_000_000}M` : `${n / 1_000}k`
 
 /**
  * One row per workload and contestant, one column per table size (keys are
- * clinic counts, plus `indexed`), and the largest ÷ smallest p50.
+ * clinic counts, plus `extra`: the largest size measured once more, without
+ * the (name, id) index), and the largest ÷ smallest p50.
  */
 export function markdownTable(
   results: Record<string, Record<string, Record<string, Cell>>>,
   contestants: string[],
   first: string,
   last: string,
-  indexed: string,
+  extra: string,
 ): string {
-  const columns = Object.keys(results); // integer-like keys first, ascending, then `indexed`
-  const title = (col: string) => (col === indexed ? `${k(Number(last))} + (name, id) index` : k(Number(col)));
+  const columns = Object.keys(results); // integer-like keys first, ascending, then `extra`
+  const title = (col: string) => (col === extra ? `${k(Number(last))} without (name, id) index` : k(Number(col)));
   const ratioOf = (w: string, c: string) =>
     (results[last]?.[w]?.[c]?.p50 ?? Number.NaN) / (results[first]?.[w]?.[c]?.p50 ?? Number.NaN);
   const lines = [
