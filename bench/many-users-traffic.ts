@@ -73,7 +73,10 @@ const ORDER = [{ name: 'asc' as const }, { id: 'asc' as const }];
 const READS: [string, (u: number, clinicId: string, mine: string[], clinics: number) => Read][] = [
   ['page', (_u, c) => (db) => db.patient.findMany({ where: { clinicId: c }, orderBy: { name: 'asc' }, take: 20 })],
   ['page 2', (_u, c) => (db) => db.patient.findMany({ where: { clinicId: c }, orderBy: ORDER, skip: 20, take: 20 })],
-  ['page desc', (_u, c) => (db) => db.patient.findMany({ where: { clinicId: c }, orderBy: { name: 'desc' }, take: 10 })],
+  [
+    'page desc',
+    (_u, c) => (db) => db.patient.findMany({ where: { clinicId: c }, orderBy: { name: 'desc' }, take: 10 }),
+  ],
   [
     'my clinics',
     (_u, c, mine) => (db) =>

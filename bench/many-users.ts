@@ -90,7 +90,8 @@ async function compare(runtime: DbRuntime, n: number, callOf: (u: number) => Cal
     const calls = Array.from({ length: Math.min(BLOCK, n - start) }, (_, i) => callOf(start + i));
     for (const on of (start / BLOCK) % 2 === 0 ? [true, false] : [false, true]) {
       for (const call of calls) {
-        const tally = (byKind[call.kind] ??= { calls: 0, onMs: 0, offMs: 0, hits: 0, misses: 0, uncacheable: 0, lookups: 0 });
+        byKind[call.kind] ??= { calls: 0, onMs: 0, offMs: 0, hits: 0, misses: 0, uncacheable: 0, lookups: 0 };
+        const tally = byKind[call.kind] as Tally;
         const before = on ? runtime.poolStats().queryCache : undefined;
         const t = performance.now();
         await call.read(runtime.createDb(call.session, { queryCache: on }));
@@ -125,7 +126,10 @@ async function compare(runtime: DbRuntime, n: number, callOf: (u: number) => Cal
     hits,
     lookups,
     byKind: Object.fromEntries(
-      Object.entries(byKind).map(([k, t]) => [k, { ...t, onMs: round2(t.onMs), offMs: round2(t.offMs), ratio: round2(t.onMs / t.offMs) }]),
+      Object.entries(byKind).map(([k, t]) => [
+        k,
+        { ...t, onMs: round2(t.onMs), offMs: round2(t.offMs), ratio: round2(t.onMs / t.offMs) },
+      ]),
     ),
   };
 }
