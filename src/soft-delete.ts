@@ -1,6 +1,7 @@
 import type { AnyPlugin } from '@zenstackhq/orm';
 import { SoftDeletePlugin } from '@zenstackhq/plugin-soft-delete';
-import { DeleteQueryNode, SelectQueryNode, UpdateQueryNode } from 'kysely';
+import type { SchemaDef } from '@zenstackhq/orm/schema';
+import { AliasNode, DeleteQueryNode, SelectQueryNode, TableNode, UpdateQueryNode } from 'kysely';
 import { currentScope, withScope } from './operation-scope.ts';
 import { onlyIds } from './zenstack-internals/index.ts';
 
@@ -39,12 +40,27 @@ export function softDeletePlugin({ includeDeleted }: { includeDeleted: boolean }
       }
       if (includeDeleted && !DeleteQueryNode.is(args.query)) return args.proceed(args.query);
       const result = await plugin.onKyselyQuery(args);
+      const marker = DeleteQueryNode.is(args.query) ? deletedMarker(args.client.$schema, args.query) : undefined;
+      // A DELETE returns its rows as they were. The UPDATE it became only touched rows whose marker was null
+      // (the plugin adds `"deletedAt" IS NULL`) and set nothing but the marker: the rows as they were are the
+      // returned rows with the marker null again (what the plain path's pre-delete read returns).
+      if (marker) for (const row of result.rows) if (marker in row) row[marker] = null;
       if (written && UpdateQueryNode.is(args.query)) {
         for (const row of result.rows) if (typeof row.id === 'string') written.add(row.id);
       }
       return result;
     },
   };
+}
+
+/** The `@deletedAt` field of the one table a DELETE names, if it has one (the plugin then rewrites it). */
+function deletedMarker(schema: SchemaDef, node: DeleteQueryNode): string | undefined {
+  if (node.from.froms.length !== 1) return undefined;
+  let table = node.from.froms[0];
+  if (table && AliasNode.is(table)) table = table.node;
+  if (!table || !TableNode.is(table)) return undefined;
+  const fields = schema.models[table.table.identifier.name]?.fields ?? {};
+  return Object.values(fields).find((f) => f.attributes?.some((a) => a.name === '@deletedAt'))?.name;
 }
 
 /**

@@ -39,9 +39,9 @@ const OLD = '$old:';
  * The audit values are formatted in SQL exactly as audit-entries.ts formats
  * the parsed rows in JavaScript (a timestamp as ISO 8601 in UTC, numeric and
  * bigint as strings, an update's changed fields only), so both paths write
- * the same rows. Undefined when a column type has no such SQL form yet (or
- * the model is soft-deletable: its updates are deletes and restores); the
- * caller then audits with two statements.
+ * the same rows (an update of a soft-delete marker is a `delete` or
+ * `restore`, as there). Undefined when a column type has no such SQL form
+ * yet; the caller then audits with two statements.
  */
 export function auditedStatement(
   client: ClientContract<SchemaDef>,
@@ -95,12 +95,20 @@ const auditSql = perModel((schema, model) => {
   const recordId = `concat_ws(':', ${ids.map((f) => `${q(M)}.${q(f)}::text`).join(', ')})`;
   const table = `${q(schema.provider.defaultSchema ?? 'public')}.${q(AUDIT_MODEL)}`;
   const insert = `INSERT INTO ${table} ("actorId", "actorRole", "model", "action", "recordId", "before", "after") SELECT `;
+  // An update that sets a soft-delete marker is a `delete`, one that clears it a `restore` (audit-entries.ts).
+  const marker = Object.values(QueryUtils.requireModel(schema, model).fields).find((f) =>
+    f.attributes?.some((a) => a.name === '@deletedAt'),
+  )?.name;
+  const update = marker
+    ? `CASE WHEN ${old(marker)} IS NOT DISTINCT FROM ${now(marker)} THEN 'update' WHEN ${q(M)}.${q(marker)} IS NULL THEN 'restore' ELSE 'delete' END`
+    : lit('update');
+  // `action` is SQL: a literal, or the CASE above.
   const tail = (action: string, before: string, after: string) =>
-    `, ${lit(model)}, ${lit(action)}, ${recordId}, ${before}, ${after} FROM ${q(M)}`;
+    `, ${lit(model)}, ${action}, ${recordId}, ${before}, ${after} FROM ${q(M)}`;
   return {
-    create: { insert, select: tail('create', 'NULL::jsonb', record) },
-    update: { insert, select: tail('update', changed('o'), changed('n')) },
-    delete: { insert, select: tail('delete', record, 'NULL::jsonb') },
+    create: { insert, select: tail(lit('create'), 'NULL::jsonb', record) },
+    update: { insert, select: tail(update, changed('o'), changed('n')) },
+    delete: { insert, select: tail(lit('delete'), record, 'NULL::jsonb') },
   };
 });
 
@@ -147,7 +155,6 @@ const jsonFormats = perModel((schema, model): Record<string, Format> | undefined
   const def = QueryUtils.requireModel(schema, model);
   if (model === AUDIT_MODEL) return undefined;
   const fields = Object.values(def.fields).filter((f) => !f.relation);
-  if (fields.some((f) => f.attributes?.some((a) => a.name === '@deletedAt'))) return undefined;
   const out: Record<string, Format> = {};
   for (const field of fields) {
     const format = formatOf(schema, field);

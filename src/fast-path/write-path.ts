@@ -75,7 +75,9 @@ function ineligible(client: Client, model: string, operation: string, args: Args
   if (!auth || typeof auth !== 'object') return 'no session';
   if (!schema.models[model]) return 'not a model';
   if (hasFieldRules(schema)) return 'field-level rules';
-  if (softDeletable(schema, model)) return 'soft-delete model';
+  // A soft delete is one UPDATE of the marker, judged by the delete rule (the policy plugin sees a DELETE,
+  // so no post-update rule applies); other writes of a soft-delete model keep the plain path.
+  if (softDeletable(schema, model) && operation !== 'delete') return 'soft-delete model';
   const ops = operation === 'upsert' ? ['create', 'update'] : [operation.replace(/Many$/, '')];
   for (const op of [...ops, 'read'] as ('create' | 'update' | 'delete' | 'read')[]) {
     if (decision(schema, model, op, auth) !== true) return `${op} depends on the row`;
