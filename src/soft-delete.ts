@@ -1,6 +1,6 @@
 import type { AnyPlugin } from '@zenstackhq/orm';
-import { SoftDeletePlugin } from '@zenstackhq/plugin-soft-delete';
 import type { SchemaDef } from '@zenstackhq/orm/schema';
+import { SoftDeletePlugin } from '@zenstackhq/plugin-soft-delete';
 import { AliasNode, DeleteQueryNode, SelectQueryNode, TableNode, UpdateQueryNode } from 'kysely';
 import { currentScope, withScope } from './operation-scope.ts';
 import { onlyIds } from './zenstack-internals/index.ts';

@@ -78,11 +78,18 @@ async function scenario(db: Db, deletedDb: Db) {
     select: { actorId: true, actorRole: true, model: true, action: true, recordId: true, before: true, after: true },
   });
   const rows = await raw.patient.findMany({ where: { id: { in: ids } }, orderBy: { name: 'asc' } });
-  return { out, audit: normalize(audit), rows: normalize(rows.map((r) => ({ ...r, deletedAt: r.deletedAt && 'set' }))) };
+  return {
+    out,
+    audit: normalize(audit),
+    rows: normalize(rows.map((r) => ({ ...r, deletedAt: r.deletedAt && 'set' }))),
+  };
 }
 
 describe.each([
-  ['without row-level security', (o: { fastPaths: boolean; includeDeleted?: boolean }) => ormOnly.createDb(t.sessions.admin, o)],
+  [
+    'without row-level security',
+    (o: { fastPaths: boolean; includeDeleted?: boolean }) => ormOnly.createDb(t.sessions.admin, o),
+  ],
   ['with row-level security', (o: { fastPaths: boolean; includeDeleted?: boolean }) => createDb(t.sessions.admin, o)],
 ])('an ADMIN soft delete %s', (_name, dbFor) => {
   it('gives the plain path’s results, errors, audit rows and rows', async () => {
