@@ -11,6 +11,7 @@ import { APP_ROLE } from '@acme/db/rls';
 import { missingUpdatedAtMessage, parentsWithoutUpdatedAt } from '../src/nested-write-parent.ts';
 import { backupCommand, restoreCommand } from '../tooling/backup/backup.ts';
 import { describeTarget } from '../tooling/database.ts';
+import { exitFlushed } from '../tooling/exit-flushed.ts';
 import { changedGenerated, snapshotGenerated } from '../tooling/generated-files.ts';
 import { baseline } from '../tooling/migrate/baseline.ts';
 import { pullSchema } from '../tooling/migrate/db-pull.ts';
@@ -182,12 +183,12 @@ const commands: Record<string, (url: string) => Promise<number>> = {
 };
 
 // Organization mode (CENTRAL_DATABASE_URL) and the db:org:* commands: tooling/orgs/commands.ts.
-if (isOrgCommand(command)) process.exit(await runOrgCommand(command, argv));
+if (isOrgCommand(command)) await exitFlushed(await runOrgCommand(command, argv));
 
 const run = commands[command];
 // An organization's backup finds its database through the central one, never DATABASE_URL.
 if (command === 'backup' && argv.some((a) => a === '--org' || a.startsWith('--org='))) {
-  process.exit(
+  await exitFlushed(
     await backupCommand(undefined, argv).catch((err: Error) => {
       console.error(`[db] backup failed: ${err.message}`);
       return 1;
@@ -196,7 +197,7 @@ if (command === 'backup' && argv.some((a) => a === '--org' || a.startsWith('--or
 }
 // restore names its own target (--to), never DATABASE_URL's.
 if (command === 'restore') {
-  process.exit(
+  await exitFlushed(
     await restoreCommand(argv).catch((err: Error) => {
       console.error(`[db] restore failed: ${err.message}`);
       return 1;
@@ -205,7 +206,7 @@ if (command === 'restore') {
 }
 if (!run && command !== 'generate' && command !== 'lint') {
   console.error(`Unknown command "${command}". Commands: generate, lint, restore, ${Object.keys(commands).join(', ')}`);
-  process.exit(64);
+  await exitFlushed(64);
 }
 // Schema errors are reported before any database is started or reached.
 const regenerates = ['generate', 'push', 'migrate'].includes(command) && !argv.includes('--baseline');
@@ -222,4 +223,4 @@ try {
   code = 1;
 }
 // Explicit: the embedded server's exit hooks would otherwise reset the exit code.
-process.exit(code);
+await exitFlushed(code);
