@@ -3,12 +3,11 @@
  * `OFFSET 0` (so PostgreSQL cannot flatten it into a hash join that builds the
  * JSON of the whole related table), and the rows stay exactly the plain path's.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDbConfig } from '../src/config.ts';
 import { DbRuntime } from '../src/runtime.ts';
 import { dec, openUnrestrictedDb, uid } from './support/fixtures.ts';
-import { recordSentSql } from './support/sent-sql.ts';
+import { recordSentSqlWithin } from './support/sent-sql.ts';
 
 const raw = openUnrestrictedDb();
 const runtime = new DbRuntime(readDbConfig({ DATABASE_URL: process.env.DATABASE_URL }));
@@ -17,11 +16,7 @@ afterAll(async () => {
   await raw.$disconnect();
 });
 
-const recording = new AsyncLocalStorage<true>();
-const sent = recordSentSql(
-  (text) => text,
-  () => recording.getStore() === true,
-);
+const { sent, record } = recordSentSqlWithin();
 
 let clinicId = '';
 beforeAll(async () => {
@@ -38,7 +33,7 @@ beforeAll(async () => {
 describe('lateral fence', () => {
   const USER = { id: 'lf-user', role: 'USER' } as const;
   const read = (fast: boolean) =>
-    recording.run(true, async () => {
+    record(async () => {
       sent.length = 0;
       const db = runtime.createDb(USER, { fastPaths: fast, queryCache: false });
       const rows = await db.clinic.findUnique({

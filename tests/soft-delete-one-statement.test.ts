@@ -5,23 +5,17 @@
  * one round trip, with the plain path's result (the row as it was), error
  * kinds, audit rows and database state.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDbConfig } from '../src/config.ts';
 import { createDb } from '../src/index.ts';
 import { DbRuntime } from '../src/runtime.ts';
 import { openUnrestrictedDb, snapshot, uid } from './support/fixtures.ts';
-import { recordSentSql } from './support/sent-sql.ts';
+import { recordSentSqlWithin } from './support/sent-sql.ts';
 import { arrangeTenancy, type Tenancy } from './support/tenancy.ts';
 
 const raw = openUnrestrictedDb();
 afterAll(() => raw.$disconnect());
-const recording = new AsyncLocalStorage<true>();
-const sent = recordSentSql(
-  (text) => text,
-  () => recording.getStore() === true,
-);
-const record = <T>(f: () => PromiseLike<T>) => recording.run(true, async () => await f());
+const { sent, record } = recordSentSqlWithin();
 const ormOnly = new DbRuntime(readDbConfig({ DATABASE_URL: process.env.DATABASE_URL }));
 afterAll(() => ormOnly.close());
 

@@ -3,7 +3,6 @@
  * src/driver/connection.ts) against the plain ZenStack path: the same results,
  * errors, audit rows and database state, in one round trip instead of five.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { CompiledQuery, type DatabaseConnection } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,20 +12,14 @@ import { createDb } from '../src/index.ts';
 import { withScope } from '../src/operation-scope.ts';
 import { DbRuntime } from '../src/runtime.ts';
 import { dec, openUnrestrictedDb, uid } from './support/fixtures.ts';
-import { recordSentSql } from './support/sent-sql.ts';
+import { recordSentSqlWithin } from './support/sent-sql.ts';
 
 const raw = openUnrestrictedDb();
 afterAll(() => raw.$disconnect());
 const ADMIN = { id: 'wp-admin', role: 'ADMIN' } as const;
 
 // What the application's pg clients send, per test (the database stays real).
-const recording = new AsyncLocalStorage<true>();
-const sent = recordSentSql(
-  (text) => text,
-  () => recording.getStore() === true,
-);
-// ZenStack's promises are lazy: awaited inside the scope, so that their statements are recorded.
-const record = <T>(f: () => PromiseLike<T>) => recording.run(true, async () => await f());
+const { sent, record } = recordSentSqlWithin();
 
 // Without row-level security (its policies would hide a dropped rule), and with it (createDb's default here).
 const ormOnly = new DbRuntime(readDbConfig({ DATABASE_URL: process.env.DATABASE_URL }));

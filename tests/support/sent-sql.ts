@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 
@@ -26,4 +27,18 @@ export function recordSentSql<T>(entry: (text: string, values: unknown[]) => T, 
     sent.length = 0;
   });
   return sent;
+}
+
+/**
+ * The statement texts sent inside `record(f)` only. ZenStack's promises are
+ * lazy, so `f`'s result is awaited inside the scope for its statements to be
+ * recorded.
+ */
+export function recordSentSqlWithin(): { sent: string[]; record: <T>(f: () => PromiseLike<T>) => Promise<T> } {
+  const recording = new AsyncLocalStorage<true>();
+  const sent = recordSentSql(
+    (text) => text,
+    () => recording.getStore() === true,
+  );
+  return { sent, record: (f) => recording.run(true, async () => await f()) };
 }
