@@ -3,6 +3,7 @@ import type { SchemaDef } from '@zenstackhq/orm/schema';
 import { SoftDeletePlugin } from '@zenstackhq/plugin-soft-delete';
 import { AliasNode, DeleteQueryNode, SelectQueryNode, TableNode, UpdateQueryNode } from 'kysely';
 import { currentScope, withScope } from './operation-scope.ts';
+import { softDeleteField } from './rules/index.ts';
 import { onlyIds } from './zenstack-internals/index.ts';
 
 /**
@@ -59,8 +60,7 @@ function deletedMarker(schema: SchemaDef, node: DeleteQueryNode): string | undef
   let table = node.from.froms[0];
   if (table && AliasNode.is(table)) table = table.node;
   if (!table || !TableNode.is(table)) return undefined;
-  const fields = schema.models[table.table.identifier.name]?.fields ?? {};
-  return Object.values(fields).find((f) => f.attributes?.some((a) => a.name === '@deletedAt'))?.name;
+  return softDeleteField(schema, table.table.identifier.name);
 }
 
 /**

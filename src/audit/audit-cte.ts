@@ -17,6 +17,7 @@ import {
   UpdateQueryNode,
 } from 'kysely';
 import { perModel } from '../per-model.ts';
+import { softDeleteField } from '../rules/index.ts';
 import { AUDIT_MODEL, columnsOf, type Row } from './audit-entries.ts';
 import type { MutationTarget } from './mutation-target.ts';
 import { updateWithBefore } from './update-with-before.ts';
@@ -96,9 +97,7 @@ const auditSql = perModel((schema, model) => {
   const table = `${q(schema.provider.defaultSchema ?? 'public')}.${q(AUDIT_MODEL)}`;
   const insert = `INSERT INTO ${table} ("actorId", "actorRole", "model", "action", "recordId", "before", "after") SELECT `;
   // An update that sets a soft-delete marker is a `delete`, one that clears it a `restore` (audit-entries.ts).
-  const marker = Object.values(QueryUtils.requireModel(schema, model).fields).find((f) =>
-    f.attributes?.some((a) => a.name === '@deletedAt'),
-  )?.name;
+  const marker = softDeleteField(schema, model);
   const update = marker
     ? `CASE WHEN ${old(marker)} IS NOT DISTINCT FROM ${now(marker)} THEN 'update' WHEN ${q(M)}.${q(marker)} IS NULL THEN 'restore' ELSE 'delete' END`
     : lit('update');

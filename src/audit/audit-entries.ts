@@ -1,6 +1,7 @@
 import { QueryUtils } from '@zenstackhq/orm';
 import type { SchemaDef } from '@zenstackhq/orm/schema';
 import { perModel } from '../per-model.ts';
+import { softDeleteField } from '../rules/index.ts';
 
 export const AUDIT_MODEL = 'AuditLog';
 export type AuditAction = 'create' | 'update' | 'delete' | 'restore';
@@ -70,13 +71,6 @@ export const columnsOf = perModel((schema, model) =>
   Object.values(QueryUtils.requireModel(schema, model).fields)
     .filter((f) => !f.relation)
     .map((f) => f.name),
-);
-
-const softDeleteField = perModel(
-  (schema, model) =>
-    Object.values(QueryUtils.requireModel(schema, model).fields).find((f) =>
-      f.attributes?.some((a) => a.name === '@deletedAt'),
-    )?.name,
 );
 
 function sameValue(a: unknown, b: unknown): boolean {

@@ -5,7 +5,7 @@ import { schema as projectSchema } from '../../zenstack/schema.ts';
 import { createSystemDb } from '../client.ts';
 import { AUTH_SQL, quoteIdent, quoteLiteral } from '../rls/expression-sql.ts';
 import { authJson } from '../rls/session-context.ts';
-import { modelRules, OPERATIONS, type PolicyOperation, type Rule } from '../rules/index.ts';
+import { modelRules, OPERATIONS, type PolicyOperation, type Rule, softDeleteField } from '../rules/index.ts';
 import { dependenciesOf } from './dependencies.ts';
 import { type OperationVerdict, verdictFor } from './verdict.ts';
 
@@ -117,8 +117,7 @@ async function explainWith(
   const after = options.changes
     ? await ruleValues(sys, def.fields, model, idField, rules, ids, json, options.changes)
     : values;
-  const fields: Record<string, FieldDef> = def.fields;
-  const deletedField = Object.values(fields).find((f) => f.attributes?.some((a) => a.name === '@deletedAt'))?.name;
+  const deletedField = softDeleteField(schema, model);
 
   return {
     model,

@@ -17,4 +17,4 @@ export {
   rulesFor,
 } from './model-rules.ts';
 export { ruleText } from './rule-text.ts';
-export { type DecidedOperation, decision, hasFieldRules, softDeletable } from './session-decisions.ts';
+export { type DecidedOperation, decision, hasFieldRules, softDeletable, softDeleteField } from './session-decisions.ts';

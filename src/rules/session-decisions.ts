@@ -37,7 +37,13 @@ export function hasFieldRules(schema: SchemaDef): boolean {
   return has;
 }
 
-/** Models with a `@deletedAt` field: their reads and deletes go through soft delete. */
-export const softDeletable = perModel((schema, model) =>
-  Object.values(schema.models[model]?.fields ?? {}).some((f) => f.attributes?.some((a) => a.name === '@deletedAt')),
+/** The model's `@deletedAt` field (its soft-delete marker), if it has one. */
+export const softDeleteField = perModel(
+  (schema, model) =>
+    Object.values(schema.models[model]?.fields ?? {}).find((f) => f.attributes?.some((a) => a.name === '@deletedAt'))
+      ?.name,
 );
+
+/** Models with a `@deletedAt` field: their reads and deletes go through soft delete. */
+export const softDeletable = (schema: SchemaDef, model: string): boolean =>
+  softDeleteField(schema, model) !== undefined;
