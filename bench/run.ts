@@ -1,7 +1,8 @@
 /**
  * `pnpm bench [-- --quick]`: the policy-enforced client against the floor
  * (raw pg) and the alternatives, on one database, interleaved. Writes a table
- * to stdout and bench/results.json (`--quick`: bench/results.quick.json). Never part of the test suite.
+ * to stdout and bench/results.json (`--quick`: bench/results.quick.json; `--only a,b`: bench/results.only.json).
+ * Never part of the test suite.
  */
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -27,14 +28,17 @@ import {
   zenstackNoPolicies,
 } from './contestants.ts';
 import { FULL, loadDataset, QUICK } from './dataset.ts';
+import { describeManyUsers, MANY_USERS_FULL, MANY_USERS_QUICK, manyUsers } from './many-users.ts';
 import { prisma7 } from './prisma7/contestant.ts';
 import { fmt, ratios, type Summary, summarize } from './stats.ts';
 
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== '--'),
-  options: { quick: { type: 'boolean' } },
+  options: { quick: { type: 'boolean' }, only: { type: 'string' } },
 });
 const quick = values.quick === true;
+/** `--only create,update`: a focused run of those workloads (single client, no mixed load), written beside the full one. */
+const only = values.only?.split(',').map((w) => w.trim());
 const sizes = quick ? QUICK : FULL;
 const ROUNDS = quick ? 5 : 10;
 const PER_ROUND = quick ? 40 : 100;
@@ -98,10 +102,23 @@ const WORKLOADS: Record<string, Workload> = {
 /** Calls per contestant and round where one call is heavy. */
 const PER_ROUND_OF: Record<string, number> = { createMany: quick ? 2 : 4 };
 
+/** Not a contestant workload: distinct sessions through createDb, cache on against off (bench/many-users.ts). */
+const MANY_USERS = 'manyUsers';
+
+/** The workloads to run: update takes the ids create made, so it brings create along. */
+function selected(): [string, Workload][] {
+  if (!only) return Object.entries(WORKLOADS);
+  const unknown = only.filter((w) => !(w in WORKLOADS) && w !== MANY_USERS);
+  if (unknown.length > 0)
+    throw new Error(`--only: no workload ${unknown.join(', ')} (${Object.keys(WORKLOADS).join(', ')})`);
+  const wanted = new Set(only.includes('update') ? [...only, 'create'] : only);
+  return Object.entries(WORKLOADS).filter(([w]) => wanted.has(w));
+}
+
 async function measure(cs: Contestant[]) {
   const results: Record<string, Record<string, Summary>> = {};
   const ids = new Map(cs.map((c) => [c.name, [] as string[]]));
-  for (const [name, work] of Object.entries(WORKLOADS)) {
+  for (const [name, work] of selected()) {
     console.log(`[bench] measuring ${name}`);
     const lat = new Map(cs.map((c) => [c.name, [] as number[]]));
     for (let round = 0; round < ROUNDS; round++) {
@@ -161,7 +178,7 @@ async function main() {
     console.log('[bench] all contestants return the same rows and refuse the USER write');
     const results = await measure(cs);
     const concurrency: Record<string, Record<string, Summary>> = {};
-    for (const level of [1, 16, 64]) {
+    for (const level of only ? [] : [1, 16, 64]) {
       for (const c of cs) {
         const r = await mixedAtConcurrency(c, level, quick ? 2 : 5, clinicId);
         concurrency[`mixed x${level}`] = { ...concurrency[`mixed x${level}`], [c.name]: r };
@@ -169,6 +186,10 @@ async function main() {
     }
     const createDbMicros = createDbCost();
     for (const c of cs) await c.close();
+    const many =
+      !only || only.includes(MANY_USERS)
+        ? await manyUsers(url, quick ? MANY_USERS_QUICK : MANY_USERS_FULL, (l) => console.log(`[bench] ${l}`))
+        : undefined;
 
     const floor = 'raw pg';
     const zen = 'ZenStack (no policies)';
@@ -187,6 +208,7 @@ async function main() {
       }
     }
     console.log(`\ncreateDb(): ${createDbMicros.toFixed(2)} µs per call`);
+    if (many) for (const l of describeManyUsers(many)) console.log(l);
     // What row-level security adds to the product, per workload (p50 with RLS ÷ p50 without, minus 1).
     const rlsOverhead = Object.fromEntries(
       Object.entries(all).map(([w, byC]) => {
@@ -206,9 +228,10 @@ async function main() {
       ratios: ratiosByWorkload,
       rlsOverheadPercent: rlsOverhead,
       createDbMicros,
+      manyUsers: many,
     };
     // The full run's file is committed with RESULTS.md; a quick run (CI's smoke check) writes beside it.
-    const file = quick ? 'results.quick.json' : 'results.json';
+    const file = only ? 'results.only.json' : quick ? 'results.quick.json' : 'results.json';
     writeFileSync(path.join(import.meta.dirname, file), `${JSON.stringify(out, null, 2)}\n`);
     console.log(`[bench] wrote bench/${file}`);
   } catch (err) {
