@@ -158,14 +158,40 @@ describe('one entry per shape', () => {
     expect(new Set(sizes).size).toBe(variants.length);
   });
 
-  it('a filter derived from a value (contains) is marked uncacheable and keeps the plain result', async () => {
+  it('startsWith, endsWith and contains bind their escaped LIKE pattern: hits with %, _ and \\ in the value', async () => {
     const admin = t.sessions.admin;
-    const run = (db: ReturnType<typeof cachedDb>, s: string) =>
-      db.treatment.findMany({ where: { name: { contains: s } } });
-    await run(cachedDb(admin), 'Treatment 1');
-    const second = await delta(() => run(cachedDb(admin), 'Treatment 2'));
+    const name = (treatments[1] as { name: string }).name;
+    // The first value of each operator is its miss; every later one must hit and agree with the plain path.
+    const values = [name.slice(0, 6), name.slice(3, 9), 'QC%', '%', 'QC_', '_', 'a\\b', name, 'no such name'];
+    for (const op of ['startsWith', 'endsWith', 'contains'] as const) {
+      const run = (db: ReturnType<typeof cachedDb>, v: string) =>
+        db.treatment.findMany({ where: { name: { [op]: v } }, orderBy: { id: 'asc' }, select: { id: true } });
+      for (const [i, v] of values.entries()) {
+        const cached = await delta(() => run(cachedDb(admin), v));
+        expect(cached.value, `${op} ${v}`).toEqual(await run(plainDb(admin), v));
+        if (i > 0) expect(cached, `${op} ${v}`).toMatchObject({ hits: 1, misses: 0 });
+      }
+      // A wildcard in the value matches itself only: no treatment name holds '%', so no rows.
+      expect(await run(cachedDb(admin), '%')).toEqual([]);
+      expect(await run(cachedDb(admin), name)).toHaveLength(1);
+    }
+    const insensitive = (db: ReturnType<typeof cachedDb>, v: string) =>
+      db.treatment.findMany({ where: { name: { startsWith: v, mode: 'insensitive' } }, select: { id: true } });
+    await insensitive(cachedDb(admin), 'qc t');
+    const hit = await delta(() => insensitive(cachedDb(admin), name.toLowerCase()));
+    expect(hit).toMatchObject({ hits: 1 });
+    expect(hit.value).toEqual(await insensitive(plainDb(admin), name.toLowerCase()));
+    expect(hit.value).toHaveLength(1);
+  });
+
+  it('a parameter derived from a value (a negative take) is marked uncacheable and keeps the plain result', async () => {
+    const admin = t.sessions.admin;
+    const run = (db: ReturnType<typeof cachedDb>, take: number) =>
+      db.treatment.findMany({ where: { price: { gt: dec('1') as never } }, orderBy: { id: 'asc' }, take });
+    await run(cachedDb(admin), -2);
+    const second = await delta(() => run(cachedDb(admin), -3));
     expect(second).toMatchObject({ hits: 0, misses: 0, uncacheable: 1 });
-    expect(second.value).toEqual(await run(plainDb(admin), 'Treatment 2'));
+    expect(second.value).toEqual(await run(plainDb(admin), -3));
   });
 
   it('DEBUG=acme:fast-path names the reason, never a value', async () => {
@@ -173,7 +199,7 @@ describe('one entry per shape', () => {
     const saved = process.env.DEBUG;
     process.env.DEBUG = 'acme:fast-path';
     try {
-      await cachedDb(t.sessions.admin).treatment.findMany({ where: { name: { contains: 'secret-value' } } });
+      await cachedDb(t.sessions.admin).treatment.findMany({ where: { name: { not: 'secret-value' } }, take: -1 });
       const lines = debug.mock.calls.map((c) => String(c[0])).filter((l) => l.includes('query cache'));
       expect(lines).toContain(
         '[acme:fast-path] plain path for findMany on Treatment: query cache: a parameter derived from a value',

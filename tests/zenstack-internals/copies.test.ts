@@ -92,4 +92,19 @@ describe('input-conversions.ts: a filter value reaches pg as ZenStack sends it',
     const { parameters: numeric } = await both('Treatment', 'findMany', { where: { price: { lte: 12.5 } } });
     expect(numeric).toContainEqual(conversion('text')(12.5));
   });
+
+  it("startsWith, endsWith and contains as ZenStack's escaped LIKE pattern (`\\`, `%` and `_` escaped)", async () => {
+    const value = 'a\\b%c_d';
+    for (const [op, as] of [
+      ['startsWith', 'like-prefix'],
+      ['endsWith', 'like-suffix'],
+      ['contains', 'like-contains'],
+    ] as const) {
+      for (const mode of ['default', 'insensitive'] as const) {
+        const { parameters } = await both('Treatment', 'findMany', { where: { name: { [op]: value, mode } } });
+        expect(parameters, `${op} ${mode}`).toContainEqual(conversion(as)(value));
+      }
+    }
+    expect(conversion('like-contains')(value)).toBe('%a\\\\b\\%c\\_d%');
+  });
 });

@@ -3,8 +3,9 @@ import type { CapturedStatement } from './capture.ts';
 
 /**
  * A cached statement's parameter: a constant of the shape, or bound to a
- * leaf, as it is or as ZenStack's transformInput sends it (a Date as ISO
- * text, a Decimal or number for a Decimal column as its text).
+ * leaf, as it is or as ZenStack sends it (a Date as ISO text, a Decimal or
+ * number for a Decimal column as its text, a `contains` string as its
+ * escaped LIKE pattern).
  */
 export type Param = { constant: unknown } | { leaf: number; as: As };
 
@@ -12,9 +13,10 @@ export type Param = { constant: unknown } | { leaf: number; as: As };
  * Which parameter carries which value, proved by two compilations of one
  * shape: the real arguments and the probe (every leaf replaced by a distinct
  * value of its class). Parameter i is bound to leaf L iff it equals L's value
- * in both; it is a constant iff it is the same in both; anything else
- * (`contains` → '%x%', a value folded into the SQL text) is a string saying
- * why the shape cannot be cached. A rule constant or session id that happens
+ * in both, under one conversion; it is a constant iff it is the same in
+ * both; anything else (a value folded into the SQL text, a negative `take`
+ * sent as its absolute value) is a string saying why the shape cannot be
+ * cached. A rule constant or session id that happens
  * to equal a user's value stays a constant: in the probe the leaf changed and
  * it did not.
  */
