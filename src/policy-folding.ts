@@ -32,11 +32,26 @@ export class PolicyFoldingPlugin implements AnyPlugin {
   readonly name = 'Fold auth-only write rules';
 
   onQuery: NonNullable<AnyPlugin['onQuery']> = async ({ model, operation, args, proceed, client }) => {
-    const action = ACTIONS[operation];
-    if (!action || (action === 'update' && writesRelations(client.$schema, model, args))) return proceed(args);
-    if (!deniedForSession(client.$schema, model, action, client.$auth)) return proceed(args);
+    if (!foldsToRefusal(client.$schema, model, operation, args, client.$auth)) return proceed(args);
     return deniedOutcome(model, operation);
   };
+}
+
+/**
+ * Whether this plugin answers the operation itself (the session alone refuses it): also asked by the bound
+ * client's model accessor (src/zenstack-internals/model-delegates.ts), so such a call skips building ZenStack's
+ * handler. One predicate, so the two can never disagree.
+ */
+export function foldsToRefusal(
+  schema: SchemaDef,
+  model: string,
+  operation: string,
+  args: Record<string, unknown> | undefined,
+  auth: unknown,
+): boolean {
+  const action = ACTIONS[operation];
+  if (!action || (action === 'update' && writesRelations(schema, model, args))) return false;
+  return deniedForSession(schema, model, action, auth);
 }
 
 const ACTIONS: Record<string, 'create' | 'update' | 'delete' | undefined> = {
