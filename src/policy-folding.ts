@@ -91,5 +91,35 @@ export function deniedForSession(
   action: Exclude<PolicyOperation, 'post-update'>,
   auth: unknown,
 ): boolean {
-  return foldOperation(schema, model, action, auth) === false;
+  // A frozen auth object (what createDb binds: parseSessionUser's session, frozen all the way down) never
+  // changes, so its fold is worked out once per model and action: a refused write asks three times (the
+  // bound client's accessor when called, again when run, this plugin), and a bound client many times.
+  if (auth === null || typeof auth !== 'object') return foldOperation(schema, model, action, auth) === false;
+  let bySession = folded.get(schema);
+  if (!bySession) {
+    bySession = new WeakMap();
+    folded.set(schema, bySession);
+  }
+  let byKey = bySession.get(auth);
+  if (byKey === undefined) {
+    byKey = frozenAll(auth) ? new Map() : null;
+    bySession.set(auth, byKey);
+  }
+  if (byKey === null) return foldOperation(schema, model, action, auth) === false;
+  const key = `${model}\u0000${action}`;
+  let denied = byKey.get(key);
+  if (denied === undefined) {
+    denied = foldOperation(schema, model, action, auth) === false;
+    byKey.set(key, denied);
+  }
+  return denied;
+}
+
+/** Per schema and auth object: its folds, or null for an auth that could still change (not frozen throughout). */
+const folded = new WeakMap<SchemaDef, WeakMap<object, Map<string, boolean> | null>>();
+
+/** Frozen, and so is every object or array it holds (once frozen, always frozen: checked once per auth). */
+function frozenAll(value: object): boolean {
+  if (!Object.isFrozen(value)) return false;
+  return Object.values(value).every((v) => v === null || typeof v !== 'object' || frozenAll(v));
 }

@@ -50,7 +50,10 @@ const refuser: AnyPlugin = {
 // ZenStack's list: the last plugin runs first (plugin-order.ts), so `outer` sees the call first.
 const stock = stockClient([recorder('inner'), refuser, recorder('middle', true), recorder('outer')]);
 const always = () => true;
-type Delegates = Record<string, Record<string, (args?: unknown) => PromiseLike<unknown> & { cb: (tx?: unknown) => Promise<unknown> }>>;
+type Delegates = Record<
+  string,
+  Record<string, (args?: unknown) => PromiseLike<unknown> & { cb: (tx?: unknown) => Promise<unknown> }>
+>;
 const fenced = withModelDelegates(stock, always) as unknown as Delegates;
 const plain = stock as unknown as Delegates;
 const raw = openUnrestrictedDb();
@@ -120,9 +123,9 @@ describe('model-delegates.ts: the copied onQuery chain is ZenStack’s', () => {
       ...['outer', 'middle', 'refuser', 'inner'],
     ]);
     const row = await raw.clinic.findUnique({ where: { code } });
-    expect(ours.outcome.value).toEqual(row);
+    expect(ours.outcome).toEqual({ ok: true, value: row });
     const theirs = await observed(() => plain.clinic?.findUnique?.({ where: { code } }) as never);
-    expect(theirs.outcome.value).toEqual(row);
+    expect(theirs.outcome).toEqual({ ok: true, value: row });
   });
 
   it('asked again when run: a call no longer refused is ZenStack’s operation from the start', async () => {
