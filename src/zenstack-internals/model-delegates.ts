@@ -14,7 +14,13 @@ export interface ZenStackPromiseLike extends PromiseLike<unknown> {
  * Whether the plugins refuse `operation` before any handler would run (policy folding's own predicate): then
  * the call goes through the plugins without ZenStack's operation handler being built.
  */
-export type RefusedUpFront = (schema: SchemaDef, model: string, operation: string, args: Args, auth: unknown) => boolean;
+export type RefusedUpFront = (
+  schema: SchemaDef,
+  model: string,
+  operation: string,
+  args: Args,
+  auth: unknown,
+) => boolean;
 
 interface ZenStackClientLike {
   $schema: SchemaDef;
@@ -137,7 +143,12 @@ class Link {
   }
 }
 
-/** The end of the chain: ZenStack's own operation (in the caller's transaction, if any). */
+/**
+ * The end of the chain: ZenStack's own operation (in the caller's transaction, if any), which runs the plugins'
+ * onQuery again before its handler (unlike ZenStack's end, the handler alone). Reached only if a layer outside
+ * policy folding changed the args into a write folding no longer refuses: none of this project's does
+ * (the contract test pins the behaviour, tests/zenstack-internals/model-delegates.test.ts).
+ */
 class End {
   constructor(
     private readonly own: Operation,
