@@ -32,11 +32,26 @@ export class PolicyFoldingPlugin implements AnyPlugin {
   readonly name = 'Fold auth-only write rules';
 
   onQuery: NonNullable<AnyPlugin['onQuery']> = async ({ model, operation, args, proceed, client }) => {
-    const action = ACTIONS[operation];
-    if (!action || (action === 'update' && writesRelations(client.$schema, model, args))) return proceed(args);
-    if (!deniedForSession(client.$schema, model, action, client.$auth)) return proceed(args);
+    if (!foldsToRefusal(client.$schema, model, operation, args, client.$auth)) return proceed(args);
     return deniedOutcome(model, operation);
   };
+}
+
+/**
+ * Whether this plugin answers the operation itself (the session alone refuses it): also asked by the bound
+ * client's model accessor (src/zenstack-internals/model-delegates.ts), so such a call skips building ZenStack's
+ * handler. One predicate, so the two can never disagree.
+ */
+export function foldsToRefusal(
+  schema: SchemaDef,
+  model: string,
+  operation: string,
+  args: Record<string, unknown> | undefined,
+  auth: unknown,
+): boolean {
+  const action = ACTIONS[operation];
+  if (!action || (action === 'update' && writesRelations(schema, model, args))) return false;
+  return deniedForSession(schema, model, action, auth);
 }
 
 const ACTIONS: Record<string, 'create' | 'update' | 'delete' | undefined> = {
@@ -76,5 +91,35 @@ export function deniedForSession(
   action: Exclude<PolicyOperation, 'post-update'>,
   auth: unknown,
 ): boolean {
-  return foldOperation(schema, model, action, auth) === false;
+  // A frozen auth object (what createDb binds: parseSessionUser's session, frozen all the way down) never
+  // changes, so its fold is worked out once per model and action: a refused write asks three times (the
+  // bound client's accessor when called, again when run, this plugin), and a bound client many times.
+  if (auth === null || typeof auth !== 'object') return foldOperation(schema, model, action, auth) === false;
+  let bySession = folded.get(schema);
+  if (!bySession) {
+    bySession = new WeakMap();
+    folded.set(schema, bySession);
+  }
+  let byKey = bySession.get(auth);
+  if (byKey === undefined) {
+    byKey = frozenAll(auth) ? new Map() : null;
+    bySession.set(auth, byKey);
+  }
+  if (byKey === null) return foldOperation(schema, model, action, auth) === false;
+  const key = `${model}\u0000${action}`;
+  let denied = byKey.get(key);
+  if (denied === undefined) {
+    denied = foldOperation(schema, model, action, auth) === false;
+    byKey.set(key, denied);
+  }
+  return denied;
+}
+
+/** Per schema and auth object: its folds, or null for an auth that could still change (not frozen throughout). */
+const folded = new WeakMap<SchemaDef, WeakMap<object, Map<string, boolean> | null>>();
+
+/** Frozen, and so is every object or array it holds (once frozen, always frozen: checked once per auth). */
+function frozenAll(value: object): boolean {
+  if (!Object.isFrozen(value)) return false;
+  return Object.values(value).every((v) => v === null || typeof v !== 'object' || frozenAll(v));
 }

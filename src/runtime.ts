@@ -17,9 +17,11 @@ import { observePool } from './observability/metrics.ts';
 import { slowQueryThresholdMs } from './observability/slow-query-log.ts';
 import type { OperationScope } from './operation-scope.ts';
 import { hasAuditModel, pluginsFor, type StackFlags } from './plugin-stack.ts';
+import { foldsToRefusal } from './policy-folding.ts';
 import { openPool } from './pool.ts';
 import { isLsn } from './replicas/lsn.ts';
 import { ReplicaRouting, type ServerStats } from './replicas/replica-routing.ts';
+import { withModelDelegates } from './zenstack-internals/index.ts';
 
 function buildRootClient(schema: SchemaDef, dialect: AcmeDialect) {
   // The generic layers work on any schema; the types are this project's (other schemas cast).
@@ -255,7 +257,11 @@ export class DbRuntime {
       // Routing finds a client by its auth object: with replicas each bound client gets its own
       // (a ValidSession is passed through as is, and `{ primary }` must not leak into its other clients).
       const auth = user && this.replicas ? Object.freeze({ ...user }) : user;
-      client = guardClient(auth === null ? base : base.$setAuth(auth), this.clientScope?.of(auth));
+      const session = auth === null ? base : base.$setAuth(auth);
+      // Fast paths: model accessors built once per bound client, and a write the session alone refuses
+      // answered by the plugins without ZenStack's operation handler (src/zenstack-internals/model-delegates.ts).
+      const accessors = fast ? withModelDelegates(session, foldsToRefusal) : session;
+      client = guardClient(accessors, this.clientScope?.of(auth));
       this.replicas?.bind(auth ? [auth, client] : [client], identity, options.primary === true);
       if (this.bound.size >= this.boundMax) this.bound.delete(this.bound.keys().next().value as string);
     }

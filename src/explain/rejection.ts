@@ -45,13 +45,43 @@ export function explainRejection(
   auth: unknown,
 ): ORMError {
   if (policyRejectionDetails(err) || !schema.models[model]) return err;
-  const rules = modelRules(schema, model).filter((r) => r.operations.includes(operation));
-  const judged = rules.map((r) => judge(r, auth));
+  const of = operationRules(schema, model, operation);
+  const judged = of.rules.map((r) => judge(r, auth));
   const session = sessionFacts(auth);
   const details: PolicyRejectionDetails = { model, operation, rules: judged, session, original: err.message };
   (err as ORMError & { policy?: PolicyRejectionDetails }).policy = details;
-  err.message = sentence(details, rules);
+  err.message = sentence(details, of);
   return err;
+}
+
+/** An operation's rules and which session attributes they read: fixed per schema, so worked out once. */
+interface OperationRules {
+  rules: readonly ModelRule[];
+  readsRole: boolean;
+  readsMemberships: boolean;
+}
+const bySchema = new WeakMap<SchemaDef, Map<string, OperationRules>>();
+
+function operationRules(schema: SchemaDef, model: string, operation: PolicyOperation): OperationRules {
+  let byOperation = bySchema.get(schema);
+  if (!byOperation) {
+    byOperation = new Map();
+    bySchema.set(schema, byOperation);
+  }
+  const key = `${model}\u0000${operation}`;
+  let found = byOperation.get(key);
+  if (!found) {
+    const rules = modelRules(schema, model).filter((r) => r.operations.includes(operation));
+    // The rules' trees as JSON: whether any reads the session's role or memberships (a refusal's facts).
+    const reads = rules.map((r) => JSON.stringify(r.expr));
+    found = {
+      rules,
+      readsRole: reads.some((t) => t.includes('"role"')),
+      readsMemberships: reads.some((t) => t.includes('"memberships"')),
+    };
+    byOperation.set(key, found);
+  }
+  return found;
 }
 
 function judge(rule: ModelRule, auth: unknown): RejectedRule {
@@ -69,7 +99,7 @@ function sessionFacts(auth: unknown): PolicyRejectionDetails['session'] {
   return { anonymous: false, role, id, memberships: memberships?.length ?? 0 };
 }
 
-function sentence(d: PolicyRejectionDetails, rules: ModelRule[]): string {
+function sentence(d: PolicyRejectionDetails, of: OperationRules): string {
   const allows = d.rules.filter((r) => r.kind === 'allow');
   const denies = d.rules.filter((r) => r.kind === 'deny' && r.value !== false);
   const shown = (r: RejectedRule) => (r.value === 'depends on the row' ? `${r.text} (depends on the row)` : r.text);
@@ -83,12 +113,11 @@ function sentence(d: PolicyRejectionDetails, rules: ModelRule[]): string {
     parts.push(`${d.model} ${d.operation} needs ${(needed.length ? needed : allows).map(shown).join(' or ')}`);
     if (denies.length) parts.push(`and none of ${denies.map(shown).join(', ')}`);
   }
-  const reads = rules.map((r) => JSON.stringify(r.expr));
   const facts: string[] = [];
   if (d.session.anonymous) facts.push('the session is anonymous');
   else {
-    if (reads.some((t) => t.includes('"role"'))) facts.push(`the session's role is ${d.session.role}`);
-    if (reads.some((t) => t.includes('"memberships"'))) {
+    if (of.readsRole) facts.push(`the session's role is ${d.session.role}`);
+    if (of.readsMemberships) {
       facts.push(
         `it has ${d.session.memberships === 0 ? 'no' : d.session.memberships} clinic membership${d.session.memberships === 1 ? '' : 's'}`,
       );

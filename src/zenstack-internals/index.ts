@@ -18,6 +18,7 @@ export {
 export { ConstantPolicyPlugin } from './constant-policy-plugin.ts';
 export { AS, type As, convert } from './input-conversions.ts';
 export { LateralFencePlugin } from './lateral-fence.ts';
+export { pluginClientOf, type RefusedUpFront, withModelDelegates } from './model-delegates.ts';
 export { PagedFindManyPlugin } from './paged-find-many.ts';
 export { asZenStackPlugins } from './plugin-order.ts';
 export { queryTables } from './query-tables.ts';
