@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { UpsertState } from './audit/upsert-cte.ts';
 import type { Capture } from './fast-path/query-cache/capture.ts';
 import type { Route } from './replicas/route-plugin.ts';
 
@@ -28,6 +29,8 @@ export interface OperationScope {
    */
   readonly oneStatement?: true;
   readonly decided?: true;
+  /** A decided upsert in progress (write-path.ts sets it, the audit layer's upsert-cte.ts fills it in). */
+  readonly upsert?: UpsertState;
   /** This statement is all its transaction will hold: the driver sends it without BEGIN/COMMIT (audit). */
   readonly whole?: true;
   /** Ids of the rows this operation updated (soft delete: its own writes stay visible to it). */

@@ -6,6 +6,7 @@ import {
   DeleteQueryNode,
   IdentifierNode,
   InsertQueryNode,
+  type OnConflictNode,
   type OperationNode,
   type QueryResult,
   RawNode,
@@ -23,12 +24,19 @@ import type { MutationTarget } from './mutation-target.ts';
 import { updateWithBefore } from './update-with-before.ts';
 
 type Mutation = InsertQueryNode | UpdateQueryNode | DeleteQueryNode;
+/** An upsert's INSERT: its `ON CONFLICT … DO UPDATE` and the `"$old"` CTE it reads (upsert-cte.ts). */
+export interface UpsertParts {
+  onConflict: OnConflictNode;
+  old: OperationNode;
+}
 type Actor = { id: string; role: string };
 /** How to turn the statement's rows back into what the mutation alone would have returned. */
 export type Shape = { kind: 'count' } | { kind: 'rows' };
 
 const M = '$m';
 const OLD = '$old:';
+/** An upsert's CTE of the row before (upsert-cte.ts). */
+export const UPSERT_OLD = '$old';
 
 /**
  * The mutation and its audit rows as ONE statement:
@@ -49,6 +57,7 @@ export function auditedStatement(
   target: MutationTarget,
   mutation: Mutation,
   actor: Actor,
+  upsert?: UpsertParts,
 ): { node: RootOperationNode; shape: Shape } | undefined {
   const schema = client.$schema;
   const model = target.model;
@@ -57,16 +66,25 @@ export function auditedStatement(
   const output = outputColumns(schema, model, mutation);
   if (!output) return undefined;
   const all = ReturningNode.create([SelectionNode.createSelectAll()]);
-  const action = InsertQueryNode.is(mutation) ? 'create' : DeleteQueryNode.is(mutation) ? 'delete' : 'update';
+  const action = InsertQueryNode.is(mutation)
+    ? upsert
+      ? 'upsert'
+      : 'create'
+    : DeleteQueryNode.is(mutation)
+      ? 'delete'
+      : 'update';
   const inner: Mutation = UpdateQueryNode.is(mutation)
     ? { ...updateWithBefore(client, target, mutation, columnsOf(schema, model)), returning: all }
-    : { ...mutation, returning: all };
+    : InsertQueryNode.is(mutation) && upsert
+      ? { ...mutation, onConflict: upsert.onConflict, returning: all }
+      : { ...mutation, returning: all };
+  const head = upsert ? sql`${sql.raw(q(UPSERT_OLD))} AS (${{ toOperationNode: () => upsert.old }}), ` : sql``;
 
   const text = auditSql(schema, model)[action];
   const list =
     output === 'count' ? 'count(*)::int AS "$count"' : output.map(([c, a]) => `${q(M)}.${q(c)} AS ${q(a)}`).join(', ');
   // Raw text around the mutation's own node: built once per model, so a write costs no extra query tree.
-  const node = sql`WITH ${sql.raw(q(M))} AS (${{ toOperationNode: () => inner }}), ${sql.raw(
+  const node = sql`WITH ${head}${sql.raw(q(M))} AS (${{ toOperationNode: () => inner }}), ${sql.raw(
     q('$a'),
   )} AS (${sql.raw(text.insert)}${actor.id}, ${actor.role}${sql.raw(text.select)}) SELECT ${sql.raw(list)} FROM ${sql.raw(q(M))}`;
   return {
@@ -86,9 +104,10 @@ const auditSql = perModel((schema, model) => {
   const formats = jsonFormats(schema, model) as Record<string, Format>;
   const columns = Object.keys(formats);
   const now = (c: string) => formats[c]?.(`${q(M)}.${q(c)}`) as string;
-  const old = (c: string) => formats[c]?.(`${q(M)}.${q(OLD + c)}`) as string;
+  // The row before an update: its "$old:…" columns, on "$m" (update-with-before.ts) or an upsert's "$old" CTE.
+  const oldIn = (source: string) => (c: string) => formats[c]?.(`${q(source)}.${q(OLD + c)}`) as string;
   const record = columns.map((c) => `jsonb_build_object(${lit(c)}, ${now(c)})`).reduce((a, b) => `${a} || ${b}`);
-  const changed = (side: 'o' | 'n') =>
+  const changed = (old: Format, side: 'o' | 'n') =>
     `(SELECT coalesce(jsonb_object_agg("c"."k", "c".${q(side)}), '{}'::jsonb) FROM (VALUES ${columns
       .map((c) => `(${lit(c)}, ${old(c)}, ${now(c)})`)
       .join(', ')}) AS "c"("k", "o", "n") WHERE "c"."o" IS DISTINCT FROM "c"."n")`;
@@ -98,16 +117,33 @@ const auditSql = perModel((schema, model) => {
   const insert = `INSERT INTO ${table} ("actorId", "actorRole", "model", "action", "recordId", "before", "after") SELECT `;
   // An update that sets a soft-delete marker is a `delete`, one that clears it a `restore` (audit-entries.ts).
   const marker = softDeleteField(schema, model);
-  const update = marker
-    ? `CASE WHEN ${old(marker)} IS NOT DISTINCT FROM ${now(marker)} THEN 'update' WHEN ${q(M)}.${q(marker)} IS NULL THEN 'restore' ELSE 'delete' END`
-    : lit('update');
+  const update = (old: Format) =>
+    marker
+      ? `CASE WHEN ${old(marker)} IS NOT DISTINCT FROM ${now(marker)} THEN 'update' WHEN ${q(M)}.${q(marker)} IS NULL THEN 'restore' ELSE 'delete' END`
+      : lit('update');
   // `action` is SQL: a literal, or the CASE above.
-  const tail = (action: string, before: string, after: string) =>
-    `, ${lit(model)}, ${action}, ${recordId}, ${before}, ${after} FROM ${q(M)}`;
+  const tail = (action: string, before: string, after: string, from = q(M)) =>
+    `, ${lit(model)}, ${action}, ${recordId}, ${before}, ${after} FROM ${from}`;
+  // An upsert: "$m" is the INSERT … ON CONFLICT DO UPDATE, "$old" the row it overwrote, locked (upsert-cte.ts).
+  // It inserted exactly when no "$old" row joins (its DO UPDATE only runs when one exists).
+  const upserted = oldIn(UPSERT_OLD);
+  const inserted = `${upserted(ids[0] as string)} IS NULL`;
+  const either = (created: string, updated: string) => `CASE WHEN ${inserted} THEN ${created} ELSE ${updated} END`;
+  const joined = `${q(M)} LEFT JOIN ${q(UPSERT_OLD)} ON ${ids.map((f) => `${q(UPSERT_OLD)}.${q(OLD + f)} = ${q(M)}.${q(f)}`).join(' AND ')}`;
+  const onM = oldIn(M);
   return {
     create: { insert, select: tail(lit('create'), 'NULL::jsonb', record) },
-    update: { insert, select: tail(update, changed('o'), changed('n')) },
+    update: { insert, select: tail(update(onM), changed(onM, 'o'), changed(onM, 'n')) },
     delete: { insert, select: tail(lit('delete'), record, 'NULL::jsonb') },
+    upsert: {
+      insert,
+      select: tail(
+        either(lit('create'), update(upserted)),
+        either('NULL::jsonb', changed(upserted, 'o')),
+        either(record, changed(upserted, 'n')),
+        joined,
+      ),
+    },
   };
 });
 

@@ -14,6 +14,7 @@ import { asMutationResult, auditedStatement } from './audit-cte.ts';
 import { AUDIT_MODEL, type AuditEntry, auditEntries, columnsOf, type Row } from './audit-entries.ts';
 import { mutationTarget } from './mutation-target.ts';
 import { splitBefore, updateWithBefore } from './update-with-before.ts';
+import { auditedUpsert } from './upsert-cte.ts';
 
 /** The actor recorded when a client has no auth (no policy allows that to write, so it is a bug). */
 const NO_ACTOR = { id: 'anonymous', role: 'ANONYMOUS' } as const;
@@ -51,6 +52,8 @@ export class AuditPlugin implements AnyPlugin {
 
     const mutation = query as Mutation;
     const scope = currentScope();
+    // A decided upsert: its UPDATE and INSERT become one INSERT … ON CONFLICT with its audit row.
+    if (scope.upsert) return auditedUpsert(client, target, mutation, actorOf(client), scope.upsert, proceed);
     if (scope.decided) {
       // The fast paths decided this write and nothing else runs in its transaction: one statement.
       const one = auditedStatement(client, target, mutation, actorOf(client));

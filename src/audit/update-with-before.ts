@@ -40,10 +40,7 @@ export function updateWithBefore(
   }
   const ref = target.alias ?? target.model;
   const idFields = QueryUtils.requireIdFields(client.$schema, target.model);
-  // biome-ignore lint/suspicious/noExplicitAny: the table name is only known at runtime.
-  let old = (client.$qb as any).selectFrom(tableSql(target)).select(columns.map((c) => `${ref}.${c} as ${PREFIX}${c}`));
-  if (query.where) old = old.where(() => new ExpressionWrapper(query.where?.where as OperationNode));
-  const oldTable = old.forUpdate().as(OLD).toOperationNode() as AliasNode;
+  const oldTable = beforeImage(client, target, query.where, columns).as(OLD).toOperationNode() as AliasNode;
   // biome-ignore lint/suspicious/noExplicitAny: table and column names are only known at runtime.
   const eb = expressionBuilder<any, any>();
   const join = eb.and(idFields.map((f) => eb(eb.ref(`${ref}.${f}`), '=', eb.ref(`${OLD}.${PREFIX}${f}`))));
@@ -56,6 +53,25 @@ export function updateWithBefore(
       ? ReturningNode.cloneWithSelections(query.returning, [all])
       : ReturningNode.create([all]),
   };
+}
+
+/**
+ * `SELECT "T"."c" AS "$old:c", … FROM "T" WHERE <where> FOR UPDATE`: the rows a
+ * write with that filter overwrites, locked, as a query builder (the UPDATE's
+ * FROM above; an upsert's `"$old"` CTE, upsert-cte.ts).
+ */
+export function beforeImage(
+  client: ClientContract<SchemaDef>,
+  target: MutationTarget,
+  where: WhereNode | undefined,
+  columns: readonly string[],
+  // biome-ignore lint/suspicious/noExplicitAny: the table name is only known at runtime.
+): any {
+  const ref = target.alias ?? target.model;
+  // biome-ignore lint/suspicious/noExplicitAny: the table name is only known at runtime.
+  let old = (client.$qb as any).selectFrom(tableSql(target)).select(columns.map((c) => `${ref}.${c} as ${PREFIX}${c}`));
+  if (where) old = old.where(() => new ExpressionWrapper(where.where as OperationNode));
+  return old.forUpdate();
 }
 
 /** Takes the "$old:…" columns off the returned rows (in place) and returns them as the rows before. */

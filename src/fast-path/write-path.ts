@@ -1,11 +1,13 @@
 import type { AnyPlugin, ClientContract } from '@zenstackhq/orm';
 import type { SchemaDef } from '@zenstackhq/orm/schema';
 import { columnsOf } from '../audit/audit-entries.ts';
+import { upsertFallbackIn } from '../audit/upsert-cte.ts';
 import { withScope } from '../operation-scope.ts';
 import { perModel } from '../per-model.ts';
 import { decision, hasFieldRules, rulesFor, softDeletable } from '../rules/index.ts';
 import { isTransactionClient } from '../zenstack-internals/index.ts';
 import { debugFallback } from './switch.ts';
+import { upsertKey } from './upsert-key.ts';
 
 type Client = ClientContract<SchemaDef>;
 type Args = Record<string, unknown>;
@@ -61,9 +63,22 @@ export class WritePathPlugin implements AnyPlugin {
     if (!call) return proceed(args);
     // ZenStack's promises are lazy: `then` has to be called inside the scope for the statements to see it.
     const run = () => call(args).then((result) => result);
-    // An upsert is an UPDATE and maybe an INSERT in ZenStack's own transaction: no read-back, audit rows
-    // in each statement, but the BEGIN/COMMIT stay.
-    if (upsert) return withScope({ decided: true }, run);
+    if (upsert) {
+      // ZenStack's UPDATE and INSERT become one INSERT … ON CONFLICT with its audit row (audit/upsert-cte.ts).
+      const conflict = upsertKey(client.$schema, model, (args ?? {}) as Args);
+      if (!conflict) {
+        // An UPDATE and maybe an INSERT in ZenStack's own transaction: no read-back, audit rows in each.
+        debugFallback(model, operation, 'upsert key not provable: two statements');
+        return withScope({ decided: true }, run);
+      }
+      return withScope({ oneStatement: true, decided: true, upsert: { conflict } }, run).catch((err: unknown) => {
+        const fallback = upsertFallbackIn(err);
+        if (!fallback) throw err;
+        // Nothing was written: the plain path gives its own answer.
+        debugFallback(model, operation, fallback.message);
+        return proceed(args);
+      });
+    }
     return withScope({ oneStatement: true, decided: true }, run);
   };
 }
