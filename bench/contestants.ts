@@ -81,7 +81,10 @@ export function rawPg(url: string): Contestant {
       await pool.query(
         `WITH old AS (SELECT id, name FROM "Treatment" WHERE id = $1 FOR UPDATE),
          t AS (INSERT INTO "Treatment" (id, name, price, "updatedAt") VALUES ($1, $2, '10.00', now())
-               ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, "updatedAt" = now() RETURNING *)
+               ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, "updatedAt" = now()
+               -- Read here, "old" runs before the update; read only by the audit insert, PostgreSQL would run it
+               -- after and skip the row this statement changed, auditing every update as a create.
+               WHERE EXISTS (SELECT 1 FROM old) RETURNING *)
          ${AUDIT_INSERT_SQL} SELECT $3, $4, 'Treatment', CASE WHEN old.id IS NULL THEN 'create' ELSE 'update' END, t.id,
            CASE WHEN old.id IS NULL THEN NULL ELSE jsonb_build_object('name', old.name) END,
            CASE WHEN old.id IS NULL THEN to_jsonb(t) ELSE jsonb_build_object('name', t.name) END
