@@ -8,7 +8,7 @@
  * active again afterwards.
  */
 import { withClient, withDatabase } from '../tooling/database.ts';
-import { eachBounded } from '../tooling/orgs/deploy.ts';
+import { eachBounded } from '../tooling/orgs/each-bounded.ts';
 import { runNode } from '../tooling/tool-env.ts';
 import type { OrgsFixture } from './orgs-setup.ts';
 

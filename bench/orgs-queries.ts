@@ -5,7 +5,7 @@
  * pg_stat_activity sampled every few ms) and wrong answers (each clinic's code is its organization's slug).
  */
 import { OrgRouter, readOrgConfig } from '@acme/db/orgs';
-import { eachBounded } from '../tooling/orgs/deploy.ts';
+import { eachBounded } from '../tooling/orgs/each-bounded.ts';
 import { CLINIC_ID, type OrgsFixture, percentile, slugOf, watchConnections } from './orgs-setup.ts';
 
 export interface PointReadRun {

@@ -13,7 +13,7 @@ import pg from 'pg';
 import { createScratchDatabase, withClient, withDatabase } from '../tooling/database.ts';
 import { deployMigrations } from '../tooling/migrate/migrate.ts';
 import { CENTRAL_SCHEMA } from '../tooling/migrate/schema-targets.ts';
-import { eachBounded } from '../tooling/orgs/deploy.ts';
+import { eachBounded } from '../tooling/orgs/each-bounded.ts';
 import { startEmbeddedPostgres } from '../tooling/postgres/embedded.ts';
 import { appUrl, ensureAppLogin } from '../tooling/rls/app-role.ts';
 

@@ -4,7 +4,7 @@ import { createDb, createSystemDb, OrgRoutingError, orgPoolStats } from '../../s
 import { withClient } from '../../tooling/database.ts';
 import { deployMigrations } from '../../tooling/migrate/migrate.ts';
 import { CENTRAL_SCHEMA } from '../../tooling/migrate/schema-targets.ts';
-import { eachBounded } from '../../tooling/orgs/deploy.ts';
+import { eachBounded } from '../../tooling/orgs/each-bounded.ts';
 import { type TwoServers, twoServers } from './two-servers.ts';
 
 const CAP = 12;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eachBounded } from '../../tooling/orgs/deploy.ts';
+import { eachBounded } from '../../tooling/orgs/each-bounded.ts';
 
 describe('eachBounded (the deploy and status loop over organizations)', () => {
   it('keeps at most `limit` running and returns the results in item order', async () => {

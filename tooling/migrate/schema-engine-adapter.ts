@@ -22,7 +22,7 @@ function atomicScripts(adapter: Adapter): Adapter {
     try {
       await adapter.underlyingDriver().query(script);
     } catch (error) {
-      adapter.onError(error);
+      adapter.onError(withSqlState(error));
     }
   };
   return adapter;
@@ -35,6 +35,19 @@ class SchemaEngineAdapterFactory extends PrismaPg {
   override async connectToShadowDb() {
     return atomicScripts((await super.connectToShadowDb()) as Adapter);
   }
+}
+
+/**
+ * The engine prints a failed script's error as "ERROR: <message>" and drops
+ * the SQLSTATE; an operator reading a failed deploy (db:migrate:deploy names
+ * it per organization) needs it, so it rides in the message.
+ */
+function withSqlState(error: unknown): unknown {
+  const e = error as { code?: unknown; severity?: unknown; message?: unknown };
+  if (typeof e?.code === 'string' && typeof e.severity === 'string' && typeof e.message === 'string') {
+    e.message = `${e.message} (SQLSTATE ${e.code})`;
+  }
+  return error;
 }
 
 /** The driver adapter Prisma's WebAssembly schema engine runs on (see prisma.config.ts). */

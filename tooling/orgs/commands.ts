@@ -13,8 +13,17 @@ import { deployAll, statusAll } from './deploy.ts';
 import { migrationState } from './migrations.ts';
 import { checkSlug, createOrganization, OrgCommandError, setOrganizationStatus } from './provision.ts';
 import { findOrganization, openCentral } from './registry.ts';
+import { resolveMigration } from './resolve.ts';
 
-export const ORG_COMMANDS = ['org:create', 'org:list', 'org:suspend', 'org:archive', 'org:activate', 'org:member'];
+export const ORG_COMMANDS = [
+  'org:create',
+  'org:list',
+  'org:suspend',
+  'org:archive',
+  'org:activate',
+  'org:member',
+  'org:resolve',
+];
 
 /** Whether scripts/db.ts should hand `command` to this file. */
 export function isOrgCommand(command: string): boolean {
@@ -102,12 +111,25 @@ async function run(
       log(`${userId} is ${role} in ${slug}`);
       return 0;
     }
+    case 'org:resolve': {
+      const { values, positionals } = parse(argv, { 'rolled-back': { type: 'string' }, applied: { type: 'string' } });
+      const input = {
+        slug: positionals[0] ?? '',
+        ...(values['rolled-back'] ? { rolledBack: values['rolled-back'] as string } : {}),
+        ...(values.applied ? { applied: values.applied as string } : {}),
+      };
+      log(await resolveMigration(config, central, input));
+      return 0;
+    }
     case 'org:list': {
-      parse(argv, {});
-      const rows = await statusAll(config, central, { drift: false, concurrency: 8 });
+      const { values } = parse(argv, { concurrency: { type: 'string' } });
+      const rows = await statusAll(config, central, {
+        drift: false,
+        concurrency: concurrency(values.concurrency ?? 8),
+      });
       log(['slug'.padEnd(24), 'status'.padEnd(10), 'schema version'.padEnd(52), 'pending'].join(' '));
       for (const r of rows) {
-        const version = r.error ? `unreachable: ${r.error}` : (r.state?.version ?? '(none)');
+        const version = r.error ? `unreachable: ${r.error}` : (r.missing ?? r.state?.version ?? '(none)');
         const pending = r.state ? String(r.state.pending.length + r.state.failed.length) : '?';
         log([r.slug.padEnd(24), r.status.padEnd(10), version.padEnd(52), pending].join(' '));
       }
@@ -121,10 +143,12 @@ async function run(
         concurrency: concurrency(values.concurrency),
         log,
       });
-      const failed = results.filter((r) => !r.ok).map((r) => r.slug);
+      const failed = results.filter((r) => !r.ok);
       log(`${results.length - failed.length} of ${results.length} organizations deployed.`);
       if (failed.length) {
-        console.error(`Failed: ${failed.join(', ')}`);
+        // Again at the end, one line each: the per-organization lines of 1,000 scroll away.
+        for (const f of failed) console.error(`  ${f.slug}: ${f.detail}`);
+        console.error(`Failed: ${failed.map((f) => f.slug).join(', ')}`);
         return 1;
       }
       return 0;
@@ -147,6 +171,12 @@ async function run(
       }
       const opts = { drift, concurrency: concurrency(values.concurrency), ...(only ? { only } : {}) };
       for (const r of await statusAll(config, central, opts)) {
+        if (r.missing) {
+          // Archiving comes before dropping a database; any other status routes sessions to it.
+          log(`${r.slug} (${r.status}): ${r.missing}`);
+          if (r.status !== 'archived') worst = Math.max(worst, 1);
+          continue;
+        }
         if (r.error || !r.state) {
           log(`${r.slug} (${r.status}): unreachable: ${r.error}`);
           worst = Math.max(worst, 1);

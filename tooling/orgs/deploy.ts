@@ -1,48 +1,21 @@
 import type { OrgConfig, OrgRecord } from '@acme/db/orgs';
-import { scrubSecret } from '@acme/db/pool';
 import { checkDrift } from '../migrate/drift.ts';
 import { deployMigrations, withDeployLock } from '../migrate/migrate.ts';
 import { CENTRAL_SCHEMA, MAIN_SCHEMA, type SchemaTarget } from '../migrate/schema-targets.ts';
 import { applyRls } from '../rls/apply.ts';
-import { type MigrationState, migrationState } from './migrations.ts';
-import { type Central, listOrganizations, orgCredentials } from './registry.ts';
+import { eachBounded } from './each-bounded.ts';
+import { type DeployFailure, describeFailure } from './failure.ts';
+import { type LocatedOrg, locateDatabases, noDatabase } from './locate.ts';
+import { committedFor, type MigrationState, migrationState } from './migrations.ts';
+import { type Central, listOrganizations } from './registry.ts';
 
 export interface OrgResult {
   slug: string;
   ok: boolean;
   detail: string;
+  /** Set when it failed: the migration, the database's error and the next step. */
+  failure?: DeployFailure;
 }
-
-/**
- * Runs `fn` over `items`, at most `limit` at a time. One failing item does not
- * stop the others: every item runs, then the failure is thrown (several
- * together as an AggregateError), so a deploy over 1,000 organizations never
- * leaves the rest unvisited because the third one failed.
- */
-export async function eachBounded<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  const failures: unknown[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      try {
-        results[i] = await fn(items[i] as T);
-      } catch (err) {
-        failures.push(err);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
-  if (failures.length === 1) throw failures[0];
-  if (failures.length > 1) throw new AggregateError(failures, `${failures.length} of ${items.length} items failed`);
-  return results;
-}
-
-const firstLine = (err: unknown, url: string) =>
-  scrubSecret(err instanceof Error ? err : new Error(String(err)), url)
-    .message.split('\n')
-    .find((l) => l.trim() !== '' && !/migrations? found in/.test(l)) ?? 'failed';
 
 /**
  * Brings one organization's database up to date: Prisma only when a
@@ -50,8 +23,12 @@ const firstLine = (err: unknown, url: string) =>
  * its history costs one query), and the row-level security every time (the
  * rules can change without a migration).
  */
-export async function bringUpToDate(url: string, target: SchemaTarget = MAIN_SCHEMA): Promise<MigrationState> {
-  const before = await migrationState(url, target);
+export async function bringUpToDate(
+  url: string,
+  target: SchemaTarget = MAIN_SCHEMA,
+  committed?: readonly string[],
+): Promise<MigrationState> {
+  const before = await migrationState(url, target, committed);
   if (before.pending.length || before.failed.length) {
     await deployMigrations(url, { quiet: true, target });
   } else if (target.rls) {
@@ -60,18 +37,26 @@ export async function bringUpToDate(url: string, target: SchemaTarget = MAIN_SCH
   return before;
 }
 
-async function deployOne(config: OrgConfig, org: OrgRecord): Promise<OrgResult> {
-  let url = '';
+async function deployOne(located: LocatedOrg, committed: readonly string[]): Promise<OrgResult> {
+  const { org, url = '' } = located;
+  if (located.error) return failed(org, { error: located.error });
+  if (located.missing) return failed(org, { error: noDatabase(org) });
   try {
-    ({ ownerUrl: url } = await orgCredentials(config, org));
-    const before = await bringUpToDate(url);
-    const after = await migrationState(url, MAIN_SCHEMA);
+    const before = await bringUpToDate(url, MAIN_SCHEMA, committed);
+    const after = await migrationState(url, MAIN_SCHEMA, committed);
     const applied = after.applied.length - before.applied.length;
     return { slug: org.slug, ok: true, detail: `${applied} applied, now at ${after.version}` };
   } catch (err) {
-    return { slug: org.slug, ok: false, detail: firstLine(err, url) };
+    return failed(org, await describeFailure(err, url, org.slug));
   }
 }
+
+const failed = (org: OrgRecord, failure: DeployFailure): OrgResult => ({
+  slug: org.slug,
+  ok: false,
+  detail: `${failure.migration ? `migration ${failure.migration}: ` : ''}${failure.error}`,
+  failure,
+});
 
 /**
  * `pnpm db:migrate:deploy` in organization mode: the central database
@@ -90,9 +75,12 @@ export async function deployAll(
   if (opts.only && orgs.length === 0) {
     return [{ slug: opts.only, ok: false, detail: 'no such organization is registered' }];
   }
-  return eachBounded(orgs, opts.concurrency, async (org) => {
-    const result = await deployOne(config, org);
-    opts.log(`${org.slug}: ${result.ok ? 'ok' : 'FAILED'}: ${result.detail}`);
+  const committed = committedFor(MAIN_SCHEMA);
+  const located = await locateDatabases(config, orgs, opts.concurrency);
+  return eachBounded(located, opts.concurrency, async (l) => {
+    const result = await deployOne(l, committed);
+    const next = result.failure?.next ? ` (${result.failure.next})` : '';
+    opts.log(`${l.org.slug}: ${result.ok ? 'ok' : 'FAILED'}: ${result.detail}${next}`);
     return result;
   });
 }
@@ -102,27 +90,36 @@ export interface OrgStatus {
   status: OrgRecord['status'];
   state?: MigrationState;
   drift?: string;
+  /** Registered, but its server has no database by its name. */
+  missing?: string;
   error?: string;
 }
 
-/** `db:org:list` and `db:status`: each organization's migration state, and drift when asked (a scratch database each). */
+/**
+ * `db:org:list` and `db:status`: each organization's migration state, and
+ * drift when asked (a scratch database each). Databases that do not exist
+ * are found by one listing per server and never connected to.
+ */
 export async function statusAll(
   config: OrgConfig,
   central: Central,
   opts: { drift: boolean; concurrency: number; only?: string },
 ): Promise<OrgStatus[]> {
   const orgs = (await listOrganizations(central)).filter((o) => !opts.only || o.slug === opts.only);
-  return eachBounded(orgs, opts.concurrency, async (org): Promise<OrgStatus> => {
-    let url = '';
+  const committed = committedFor(MAIN_SCHEMA);
+  const located = await locateDatabases(config, orgs, opts.concurrency);
+  return eachBounded(located, opts.concurrency, async ({ org, url = '', missing, error }): Promise<OrgStatus> => {
+    const base = { slug: org.slug, status: org.status };
+    if (error) return { ...base, error };
+    if (missing) return { ...base, missing: noDatabase(org) };
     try {
-      ({ ownerUrl: url } = await orgCredentials(config, org));
-      const state = await migrationState(url, MAIN_SCHEMA);
-      if (!opts.drift || org.status === 'archived') return { slug: org.slug, status: org.status, state };
+      const state = await migrationState(url, MAIN_SCHEMA, committed);
+      if (!opts.drift || org.status === 'archived') return { ...base, state };
       const drift = await checkDrift(url);
       const text = drift.kind === 'drift' ? `DRIFT\n${drift.sql}` : drift.kind === 'skipped' ? drift.reason : 'none';
-      return { slug: org.slug, status: org.status, state, drift: text };
+      return { ...base, state, drift: text };
     } catch (err) {
-      return { slug: org.slug, status: org.status, error: firstLine(err, url) };
+      return { ...base, error: (await describeFailure(err, url, org.slug)).error };
     }
   });
 }

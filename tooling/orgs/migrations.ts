@@ -29,8 +29,15 @@ export interface MigrationState {
 export const withQuickClient = <T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> =>
   withClient(url, fn, { connectionTimeoutMillis: 10_000 });
 
-/** Reads Prisma's history table (one query, no Prisma process): what `db:org:list` and the deploy fast path need. */
-export async function migrationState(url: string, target: SchemaTarget): Promise<MigrationState> {
+/**
+ * Reads Prisma's history table (one query, no Prisma process): what `db:org:list` and the deploy fast path need.
+ * `committed`: the folders read once by a caller that visits many databases, instead of once per database.
+ */
+export async function migrationState(
+  url: string,
+  target: SchemaTarget,
+  committed: readonly string[] = committedFor(target),
+): Promise<MigrationState> {
   const rows = await withQuickClient(url, async (c) => {
     const { rows: exists } = await c.query<{ ok: boolean }>(
       `SELECT to_regclass('public._prisma_migrations') IS NOT NULL AS ok`,
@@ -45,6 +52,6 @@ export async function migrationState(url: string, target: SchemaTarget): Promise
   const applied = rows.filter((r) => r.finished && !r.rolled_back).map((r) => r.migration_name);
   const failed = rows.filter((r) => !r.finished && !r.rolled_back).map((r) => r.migration_name);
   const done = new Set(applied);
-  const pending = committedFor(target).filter((m) => !done.has(m));
+  const pending = committed.filter((m) => !done.has(m));
   return { applied, pending, failed, version: applied.length ? (applied.sort().at(-1) ?? null) : null };
 }
