@@ -1,7 +1,8 @@
 /**
  * bench:orgs `--parts status,deploy`: the operations commands at this size, run as an operator runs them
  * (`scripts/db.ts` in a child process, wall time from spawn to exit):
- * - `db:org:list` and `db:status -- --no-drift` with every registered organization (most have no database);
+ * - `db:org:list` and `db:status -- --no-drift` with every registered organization (most have no database:
+ *   found by one pg_database listing, never connected to; the exit code of db:status is 1 for them);
  * - `db:migrate:deploy` over the organizations with a database at each concurrency, first with nothing pending
  *   (Prisma is skipped, rls.sql is applied), then with one pending migration in each (one Prisma run each).
  * The organizations without a database are archived for the deploys (deploy skips archived ones) and made
@@ -31,11 +32,12 @@ export async function statusTimings(fx: OrgsFixture, registered: number, withDb:
   for (const args of [['org:list'], ['status', '--no-drift']]) {
     const r = await command(fx, args);
     const unreachable = r.lines.filter((l) => /unreachable/.test(l)).length;
+    const noDb = r.lines.filter((l) => /no database /.test(l)).length;
     const name = `db:${args.join(' -- ')}`;
     console.log(
-      `  ${name.padEnd(30)} ${(r.ms / 1000).toFixed(1)} s, exit ${r.code}, ${r.lines.length} lines, ${unreachable} unreachable`,
+      `  ${name.padEnd(30)} ${(r.ms / 1000).toFixed(1)} s, exit ${r.code}, ${r.lines.length} lines, ${unreachable} unreachable, ${noDb} no database`,
     );
-    console.log(`  OPS ${JSON.stringify({ label, command: name, ms: r.ms, code: r.code, unreachable })}`);
+    console.log(`  OPS ${JSON.stringify({ label, command: name, ms: r.ms, code: r.code, unreachable, noDb })}`);
   }
 }
 
