@@ -8,10 +8,10 @@
  */
 import { ORMError } from '@zenstackhq/orm';
 import Decimal from 'decimal.js';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, policyRejectionDetails } from '../src/index.ts';
 import { openUnrestrictedDb, snapshot, uid } from './support/fixtures.ts';
+import { recordSentSql } from './support/sent-sql.ts';
 
 const raw = openUnrestrictedDb();
 afterAll(() => raw.$disconnect());
@@ -22,18 +22,8 @@ beforeAll(async () => {
   treatmentId = (await raw.treatment.create({ data: { name: uid('Denied t'), price: new Decimal('12.50') } })).id;
 });
 
-// Counts statements the application's pg clients send (the database stays real).
-let statements = 0;
-const query = pg.Client.prototype.query;
-beforeAll(() => {
-  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-    statements += 1;
-    return (query as (...a: unknown[]) => unknown).apply(this, args);
-  } as typeof query;
-});
-afterAll(() => {
-  pg.Client.prototype.query = query;
-});
+// The statements the application's pg clients send (the database stays real).
+const sent = recordSentSql((text) => text);
 
 type Delegates = Record<string, Record<string, (args?: unknown) => Promise<unknown>>>;
 const USER = { id: 'denied-user', role: 'USER' } as const;
@@ -94,9 +84,9 @@ describe('a write the session alone refuses: cached accessors against the plain 
         const before = await snapshot(raw);
         const fast = createDb(session) as unknown as Delegates;
         const plain = createDb(session, { fastPaths: false }) as unknown as Delegates;
-        statements = 0;
+        sent.length = 0;
         const ours = seen(await settle(fast[model]?.[operation]?.(args()) as Promise<unknown>));
-        const folded = statements;
+        const folded = sent.length;
         const theirs = seen(await settle(plain[model]?.[operation]?.(args()) as Promise<unknown>));
         expect(ours).toEqual(theirs);
         if (operation !== 'upsert') expect(folded).toBe(0);

@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { readDbConfig } from '../src/config.ts';
 import { fastPathsEnabled } from '../src/fast-path/index.ts';
 import { createDb } from '../src/index.ts';
 import { decideOperation, UNKNOWN } from '../src/rules/index.ts';
-import { DbRuntime } from '../src/runtime.ts';
 import { schema } from '../zenstack/schema.ts';
 import { arrangeLinked, dec, openUnrestrictedDb, snapshot, uid } from './support/fixtures.ts';
+import { ormOnlyRuntime } from './support/plain-path.ts';
 import { recordSentSql } from './support/sent-sql.ts';
 import { arrangeTenancy, type Tenancy } from './support/tenancy.ts';
 
@@ -22,8 +21,7 @@ beforeAll(async () => {
 const sent = recordSentSql((text) => text);
 
 // Compared without row-level security: PostgreSQL's policies would hide a fast path that dropped a rule.
-const ormOnly = new DbRuntime(readDbConfig({ DATABASE_URL: process.env.DATABASE_URL }));
-afterAll(() => ormOnly.close());
+const ormOnly = ormOnlyRuntime();
 type Session = Parameters<typeof createDb>[0];
 const both = (s: Session) =>
   [ormOnly.createDb(s, { fastPaths: false }), ormOnly.createDb(s, { fastPaths: true })] as const;

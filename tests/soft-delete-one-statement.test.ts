@@ -6,18 +6,16 @@
  * kinds, audit rows and database state.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readDbConfig } from '../src/config.ts';
 import { createDb } from '../src/index.ts';
-import { DbRuntime } from '../src/runtime.ts';
 import { openUnrestrictedDb, snapshot, uid } from './support/fixtures.ts';
+import { ormOnlyRuntime, outcomeOf } from './support/plain-path.ts';
 import { recordSentSqlWithin } from './support/sent-sql.ts';
 import { arrangeTenancy, type Tenancy } from './support/tenancy.ts';
 
 const raw = openUnrestrictedDb();
 afterAll(() => raw.$disconnect());
 const { sent, record } = recordSentSqlWithin();
-const ormOnly = new DbRuntime(readDbConfig({ DATABASE_URL: process.env.DATABASE_URL }));
-afterAll(() => ormOnly.close());
+const ormOnly = ormOnlyRuntime();
 
 let t: Tenancy;
 beforeAll(async () => {
@@ -25,14 +23,7 @@ beforeAll(async () => {
 });
 
 type Db = ReturnType<typeof createDb>;
-async function outcome(p: () => Promise<unknown>) {
-  try {
-    return { ok: normalize(await p()) };
-  } catch (err) {
-    const e = err as { name?: string; reason?: string; dbErrorCode?: string };
-    return { error: e.name, reason: e.reason, code: e.dbErrorCode };
-  }
-}
+const outcome = (p: () => Promise<unknown>) => outcomeOf(p, normalize);
 /** Ids, emails and times differ between the two runs: replaced by their role in the scenario. */
 let names = new Map<string, string>();
 function normalize(value: unknown): unknown {

@@ -7,18 +7,16 @@
  * row-level security.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readDbConfig } from '../src/config.ts';
 import { createDb } from '../src/index.ts';
-import { DbRuntime } from '../src/runtime.ts';
 import { dec, openUnrestrictedDb, snapshot, uid } from './support/fixtures.ts';
+import { ormOnlyRuntime, outcomeOf } from './support/plain-path.ts';
 import { recordSentSqlWithin } from './support/sent-sql.ts';
 import { arrangeTenancy, type Tenancy } from './support/tenancy.ts';
 
 const raw = openUnrestrictedDb();
 afterAll(() => raw.$disconnect());
 const { sent, record } = recordSentSqlWithin();
-const ormOnly = new DbRuntime(readDbConfig({ DATABASE_URL: process.env.DATABASE_URL }));
-afterAll(() => ormOnly.close());
+const ormOnly = ormOnlyRuntime();
 
 let t: Tenancy;
 beforeAll(async () => {
@@ -26,14 +24,7 @@ beforeAll(async () => {
 });
 
 type Db = ReturnType<typeof createDb>;
-async function outcome(p: string, f: () => Promise<unknown>) {
-  try {
-    return { ok: normalize(p, await f()) };
-  } catch (err) {
-    const e = err as { name?: string; reason?: string; dbErrorCode?: string };
-    return { error: e.name, reason: e.reason, code: e.dbErrorCode };
-  }
-}
+const outcome = (p: string, f: () => Promise<unknown>) => outcomeOf(f, (v) => normalize(p, v));
 function normalize(p: string, value: unknown): unknown {
   return JSON.parse(
     JSON.stringify(value ?? null)

@@ -6,12 +6,11 @@
 import { CompiledQuery, type DatabaseConnection } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readDbConfig } from '../src/config.ts';
 import { AcmeDialect } from '../src/driver/index.ts';
 import { createDb } from '../src/index.ts';
 import { withScope } from '../src/operation-scope.ts';
-import { DbRuntime } from '../src/runtime.ts';
 import { dec, openUnrestrictedDb, uid } from './support/fixtures.ts';
+import { ormOnlyRuntime, outcomeOf } from './support/plain-path.ts';
 import { recordSentSqlWithin } from './support/sent-sql.ts';
 
 const raw = openUnrestrictedDb();
@@ -22,19 +21,11 @@ const ADMIN = { id: 'wp-admin', role: 'ADMIN' } as const;
 const { sent, record } = recordSentSqlWithin();
 
 // Without row-level security (its policies would hide a dropped rule), and with it (createDb's default here).
-const ormOnly = new DbRuntime(readDbConfig({ DATABASE_URL: process.env.DATABASE_URL }));
-afterAll(() => ormOnly.close());
+const ormOnly = ormOnlyRuntime();
 
 type Db = ReturnType<typeof createDb>;
 /** The outcome of a call, with the run's id prefix taken out so that two runs compare equal. */
-async function outcome(prefix: string, p: () => Promise<unknown>) {
-  try {
-    return { ok: normalize(prefix, await p()) };
-  } catch (err) {
-    const e = err as { name?: string; reason?: string; dbErrorCode?: string };
-    return { error: e.name, reason: e.reason, code: e.dbErrorCode };
-  }
-}
+const outcome = (prefix: string, p: () => Promise<unknown>) => outcomeOf(p, (v) => normalize(prefix, v));
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 function normalize(prefix: string, value: unknown): unknown {
   return JSON.parse(
