@@ -1,6 +1,7 @@
 import { type AnyPlugin, ORMError, ORMErrorReason, RejectedByPolicyReason } from '@zenstackhq/orm';
 import type { SchemaDef } from '@zenstackhq/orm/schema';
 import { AUDIT_MODEL } from '../audit/audit-entries.ts';
+import { perModel } from '../per-model.ts';
 import { fold as evaluate, type Rule as ModelRule, modelRules, type PolicyOperation } from '../rules/index.ts';
 import { refusalBehindNotFound, SINGLE_ROW } from './refused-write.ts';
 
@@ -60,16 +61,12 @@ interface OperationRules {
   readsRole: boolean;
   readsMemberships: boolean;
 }
-const bySchema = new WeakMap<SchemaDef, Map<string, OperationRules>>();
+/** Per model, each operation's rules worked out on first use (perModel memoises the model's map). */
+const rulesByOperation = perModel(() => new Map<PolicyOperation, OperationRules>());
 
 function operationRules(schema: SchemaDef, model: string, operation: PolicyOperation): OperationRules {
-  let byOperation = bySchema.get(schema);
-  if (!byOperation) {
-    byOperation = new Map();
-    bySchema.set(schema, byOperation);
-  }
-  const key = `${model}\u0000${operation}`;
-  let found = byOperation.get(key);
+  const byOperation = rulesByOperation(schema, model);
+  let found = byOperation.get(operation);
   if (!found) {
     const rules = modelRules(schema, model).filter((r) => r.operations.includes(operation));
     // The rules' trees as JSON: whether any reads the session's role or memberships (a refusal's facts).
@@ -79,7 +76,7 @@ function operationRules(schema: SchemaDef, model: string, operation: PolicyOpera
       readsRole: reads.some((t) => t.includes('"role"')),
       readsMemberships: reads.some((t) => t.includes('"memberships"')),
     };
-    byOperation.set(key, found);
+    byOperation.set(operation, found);
   }
   return found;
 }
