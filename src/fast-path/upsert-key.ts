@@ -30,6 +30,7 @@ export function upsertKey(schema: SchemaDef, model: string, args: Args): string[
   return columns;
 }
 
-function isPlainObject(v: unknown): v is Args {
+/** An object literal's value (not a class instance, array or null): the only argument shape the fast paths read. */
+export function isPlainObject(v: unknown): v is Args {
   return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
 }

@@ -7,7 +7,7 @@ import { perModel } from '../per-model.ts';
 import { decision, hasFieldRules, rulesFor, softDeletable } from '../rules/index.ts';
 import { isTransactionClient } from '../zenstack-internals/index.ts';
 import { debugFallback } from './switch.ts';
-import { upsertKey } from './upsert-key.ts';
+import { isPlainObject, upsertKey } from './upsert-key.ts';
 
 type Client = ClientContract<SchemaDef>;
 type Args = Record<string, unknown>;
@@ -124,10 +124,6 @@ function scalarFilter(schema: SchemaDef, model: string, where: unknown): boolean
     } else if (!scalarFields(schema, model).has(key) && !compoundUniques(schema, model).has(key)) return false;
   }
   return true;
-}
-
-function isPlainObject(v: unknown): v is Args {
-  return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
 }
 
 /** The model's stored columns as a set (audit-entries.ts keeps the list). */
